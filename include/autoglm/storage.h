@@ -1,0 +1,102 @@
+// Storage: where studies and trials live. One interface, several back ends:
+//   "" or ":memory:"         -> InMemoryStorage (process-local)
+//   "sqlite:///path/to.db"   -> SQLiteStorage (WAL mode; several processes may share the file)
+// Mirrors Optuna's BaseStorage (storages/_base.py). Every implementation passes
+// tests/storage/storage_conformance_test.cc.
+//
+// Thread-safety: every method may be called concurrently from several threads of one process;
+// implementations guard their state with a mutex. SQLite also tolerates several processes.
+// Atomicity: every state change (create trial, set param, set state/values, intermediate value,
+// attributes) is one transaction. A finished trial (COMPLETE / PRUNED / FAIL) can never change
+// again: writes to it throw UpdateFinishedTrialError.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "autoglm/distribution.h"
+#include "autoglm/frozen_trial.h"
+
+namespace autoglm {
+
+struct StudySummary {
+  int64_t study_id = -1;
+  std::string study_name;
+  std::vector<StudyDirection> directions;
+  std::map<std::string, nlohmann::json> user_attrs;
+  std::map<std::string, nlohmann::json> system_attrs;
+  std::map<TrialState, int> n_trials_by_state;
+  std::optional<FrozenTrial> best_trial;  ///< Single-objective studies only.
+  std::optional<Clock::time_point> datetime_start;  ///< Start of the first trial.
+};
+
+class Storage {
+ public:
+  virtual ~Storage() = default;
+
+  // ---- studies ----
+  /// Throws DuplicatedStudyError if `study_name` exists. Returns the new study id.
+  virtual int64_t create_new_study(const std::string& study_name,
+                                   const std::vector<StudyDirection>& directions) = 0;
+  virtual void delete_study(int64_t study_id) = 0;
+  /// Throws NotFoundError naming the study and listing how to see existing ones.
+  virtual int64_t get_study_id_from_name(const std::string& study_name) = 0;
+  virtual std::string get_study_name_from_id(int64_t study_id) = 0;
+  virtual std::vector<StudyDirection> get_study_directions(int64_t study_id) = 0;
+  virtual void set_study_user_attr(int64_t study_id, const std::string& key, const nlohmann::json& value) = 0;
+  virtual void set_study_system_attr(int64_t study_id, const std::string& key, const nlohmann::json& value) = 0;
+  virtual std::map<std::string, nlohmann::json> get_study_user_attrs(int64_t study_id) = 0;
+  virtual std::map<std::string, nlohmann::json> get_study_system_attrs(int64_t study_id) = 0;
+  virtual std::vector<StudySummary> get_all_studies() = 0;
+
+  // ---- trials ----
+  /// Creates a trial with the next number of the study. Without a template the trial is
+  /// RUNNING with datetime_start = now. With a template, its state, params, distributions,
+  /// values, intermediate values, attributes and times are copied (used by enqueue_trial, which
+  /// passes a WAITING template, and by tests). Returns the trial id.
+  virtual int64_t create_new_trial(int64_t study_id, const std::optional<FrozenTrial>& template_trial = std::nullopt) = 0;
+  /// Records a parameter (internal value). Throws UpdateFinishedTrialError on finished trials,
+  /// ConfigError if the study already used `name` with an incompatible distribution.
+  virtual void set_trial_param(int64_t trial_id, const std::string& name, double internal_value,
+                               const Distribution& distribution) = 0;
+  /// Changes the state (and values, when given). Moving to RUNNING sets datetime_start; moving
+  /// to a finished state sets datetime_complete. Returns false (and changes nothing) when asked
+  /// to move WAITING -> RUNNING a trial that is no longer WAITING (another worker took it).
+  /// Throws UpdateFinishedTrialError if the trial is already finished.
+  virtual bool set_trial_state_values(int64_t trial_id, TrialState state,
+                                      const std::vector<double>& values = {}) = 0;
+  virtual void set_trial_intermediate_value(int64_t trial_id, int64_t step, double value) = 0;
+  virtual void set_trial_user_attr(int64_t trial_id, const std::string& key, const nlohmann::json& value) = 0;
+  virtual void set_trial_system_attr(int64_t trial_id, const std::string& key, const nlohmann::json& value) = 0;
+
+  /// Throws NotFoundError.
+  virtual FrozenTrial get_trial(int64_t trial_id) = 0;
+  virtual int64_t get_trial_id_from_study_id_trial_number(int64_t study_id, int trial_number) = 0;
+  /// All trials of a study ordered by number; only those in `states` when given.
+  virtual std::vector<FrozenTrial> get_all_trials(int64_t study_id,
+                                                  const std::optional<std::vector<TrialState>>& states = std::nullopt) = 0;
+  virtual int get_n_trials(int64_t study_id, const std::optional<std::vector<TrialState>>& states = std::nullopt);
+
+  /// Atomically takes the oldest WAITING trial of the study and makes it RUNNING; returns its id,
+  /// or nullopt when none is waiting. Two callers never get the same trial.
+  virtual std::optional<int64_t> pop_waiting_trial(int64_t study_id);
+
+  /// Human-readable location without credentials ("sqlite:///x.db", ":memory:").
+  virtual std::string url() const = 0;
+};
+
+/// Opens a storage by URL: "" / ":memory:" (in-memory), "sqlite:///relative.db",
+/// "sqlite:////absolute.db" (SQLAlchemy style), or a plain path ending in .db.
+/// Throws StorageError (unreachable / unwritable / newer schema) or ConfigError (unknown scheme),
+/// each naming the URL and the fix.
+std::shared_ptr<Storage> open_storage(const std::string& url);
+
+/// The file path of a sqlite URL ("sqlite:///a/b.db" -> "a/b.db"), nullopt for other URLs.
+std::optional<std::string> sqlite_path_from_url(const std::string& url);
+
+}  // namespace autoglm

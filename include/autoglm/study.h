@@ -1,0 +1,151 @@
+// Study: an optimization task, i.e. a set of trials in a storage under one name, with a sampler
+// and a pruner. Mirrors optuna.Study for the common subset: ask / tell, optimize, enqueue_trial,
+// best_trial, trials.
+//
+// Ownership: a Study owns its sampler and pruner, and shares its storage (shared_ptr) with
+// other studies or front ends. Thread-safety: ask, tell, enqueue_trial and the read methods may
+// be called concurrently (optimize with n_jobs > 1 does); the sampler is called under
+// `sampler_mutex_` when it is not itself thread-safe.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "autoglm/distribution.h"
+#include "autoglm/frozen_trial.h"
+#include "autoglm/pruner.h"
+#include "autoglm/sampler.h"
+#include "autoglm/storage.h"
+#include "autoglm/study_view.h"
+#include "autoglm/trial.h"
+
+namespace autoglm {
+
+/// Objective: returns the value to minimize/maximize; may throw TrialPruned (-> PRUNED) or
+/// anything else (-> FAIL with the message recorded in system attr "fail_reason").
+using Objective = std::function<double(Trial&)>;
+/// Multi-objective form: one value per direction.
+using MultiObjective = std::function<std::vector<double>(Trial&)>;
+/// Called after each finished trial, from the worker thread that ran it.
+using Callback = std::function<void(Study&, const FrozenTrial&)>;
+
+struct OptimizeOptions {
+  /// Stop after this many trials started by this call (nullopt: no limit; then timeout or
+  /// stop() must end the loop).
+  std::optional<int> n_trials;
+  /// Stop starting new trials after this many seconds (nullopt: no limit).
+  std::optional<double> timeout_seconds;
+  /// Worker threads; each runs one trial at a time. 1 = sequential, deterministic with a seed.
+  int n_jobs = 1;
+  std::vector<Callback> callbacks;
+  /// When false (default), an exception from the objective marks the trial FAIL and the study
+  /// goes on (Optuna's `catch` accepts listed types; C++ catches all std::exception).
+  bool stop_on_error = false;
+};
+
+struct CreateStudyOptions {
+  std::shared_ptr<Storage> storage;          ///< Required (use open_storage(":memory:")).
+  std::string study_name;                    ///< Empty: a generated unique name.
+  std::vector<StudyDirection> directions{StudyDirection::MINIMIZE};
+  std::unique_ptr<Sampler> sampler;          ///< Null: TPE with default options.
+  std::unique_ptr<Pruner> pruner;            ///< Null: median pruner (as Optuna).
+  bool load_if_exists = false;
+};
+
+class Study final : public StudyView {
+ public:
+  /// Creates a study (or loads it when `load_if_exists`). Throws DuplicatedStudyError, or
+  /// ConfigError when an existing study's directions differ from the requested ones.
+  static std::unique_ptr<Study> create(CreateStudyOptions options);
+  /// Loads an existing study; throws NotFoundError naming it.
+  static std::unique_ptr<Study> load(std::shared_ptr<Storage> storage, const std::string& study_name,
+                                     std::unique_ptr<Sampler> sampler = nullptr,
+                                     std::unique_ptr<Pruner> pruner = nullptr);
+
+  // ---- StudyView ----
+  std::string study_name() const override { return study_name_; }
+  std::vector<StudyDirection> directions() const override { return directions_; }
+  std::vector<FrozenTrial> get_trials(const std::optional<std::vector<TrialState>>& states = std::nullopt) const override;
+
+  // ---- ask / tell ----
+  /// Starts a trial: takes the oldest WAITING (enqueued) trial if any, else creates one.
+  /// `fixed_distributions` are suggested at once (Optuna's ask(fixed_distributions)).
+  Trial ask(const SearchSpace& fixed_distributions = {});
+  /// Finishes a trial. COMPLETE needs one finite value per direction (a NaN value or a wrong
+  /// count makes the trial FAIL, with the reason recorded, and returns it); PRUNED uses the
+  /// last intermediate value. Throws UpdateFinishedTrialError when already finished.
+  FrozenTrial tell(int trial_number, TrialState state, const std::vector<double>& values = {});
+  FrozenTrial tell(Trial& trial, double value) { return tell(trial.number(), TrialState::COMPLETE, {value}); }
+
+  /// Runs trials until n_trials / timeout / stop(). Trials interrupted by a crash of an earlier
+  /// run (RUNNING, owned by a dead process on this host) are marked FAIL first.
+  void optimize(const Objective& objective, const OptimizeOptions& options);
+  void optimize(const MultiObjective& objective, const OptimizeOptions& options);
+  /// Asks a running optimize() to start no new trial (thread-safe; usable from callbacks).
+  void stop() { stop_requested_ = true; }
+
+  /// Adds a WAITING trial whose parameters (external values) are fixed; unknown names are
+  /// sampled normally. Parameters not covered are sampled normally when the trial runs.
+  void enqueue_trial(const std::map<std::string, ParamValue>& params,
+                     const std::map<std::string, nlohmann::json>& user_attrs = {});
+
+  /// Best COMPLETE trial (single objective). Throws Error when there is none yet.
+  FrozenTrial best_trial() const;
+  double best_value() const { return best_trial().values.at(0); }
+  std::map<std::string, ParamValue> best_params() const { return best_trial().external_params(); }
+  /// Pareto front of COMPLETE trials (multi-objective; one trial list for single objective).
+  std::vector<FrozenTrial> best_trials() const;
+  std::vector<FrozenTrial> trials() const { return get_trials(); }
+
+  void set_user_attr(const std::string& key, const nlohmann::json& value);
+  std::map<std::string, nlohmann::json> user_attrs() const;
+
+  /// Marks FAIL the RUNNING trials whose owning process (recorded host + pid + start time) is no
+  /// longer alive on this host. Returns how many were failed. Called by optimize().
+  int fail_stale_trials();
+
+  int64_t study_id() const { return study_id_; }
+  Storage& storage() { return *storage_; }
+  std::shared_ptr<Storage> storage_ptr() { return storage_; }
+  Sampler& sampler() { return *sampler_; }
+  Pruner& pruner() { return *pruner_; }
+
+ private:
+  Study(std::shared_ptr<Storage> storage, int64_t study_id, std::string name,
+        std::vector<StudyDirection> directions, std::unique_ptr<Sampler> sampler,
+        std::unique_ptr<Pruner> pruner);
+  friend class Trial;
+  void run_trial_(const MultiObjective& objective, const OptimizeOptions& options);
+
+  std::shared_ptr<Storage> storage_;
+  int64_t study_id_;
+  std::string study_name_;
+  std::vector<StudyDirection> directions_;
+  std::unique_ptr<Sampler> sampler_;
+  std::unique_ptr<Pruner> pruner_;
+  mutable std::mutex sampler_mutex_;  ///< Serializes sampler calls (GUARDED_BY: sampler_).
+  std::atomic<bool> stop_requested_{false};
+};
+
+/// Optuna-style free functions.
+inline std::unique_ptr<Study> create_study(CreateStudyOptions options) { return Study::create(std::move(options)); }
+
+/// Identity of this worker process, recorded on every trial it runs (system attrs
+/// "worker.host", "worker.pid", "worker.start_time") so stale RUNNING trials can be detected.
+struct WorkerIdentity {
+  std::string host;
+  int64_t pid = 0;
+  int64_t start_time = 0;  ///< Process start time in clock ticks since boot (/proc/PID/stat field 22).
+  static WorkerIdentity current();
+  /// True when a process with this pid and start time exists on this host.
+  bool alive() const;
+};
+
+}  // namespace autoglm

