@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -71,6 +72,8 @@ class Trial {
   std::map<std::string, double> relative_params_;
   /// Parameters recorded in this trial so far, cached to avoid storage reads.
   std::map<std::string, std::pair<double, Distribution>> cache_;
+  /// Steps already reported (a repeated step keeps the first value, as in Optuna).
+  std::set<int64_t> reported_steps_;
   friend class Study;
 };
 

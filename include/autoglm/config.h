@@ -1,0 +1,151 @@
+// Study configuration files: the YAML a user writes for `autoglm tune` (docs/config.md), parsed
+// into a plain, fully validated `StudyConfig`.
+//
+//   StudyConfig cfg = load_study_config("examples/quadratic.yaml");  // throws ConfigError
+//   ... Study::create(...) ...
+//   study->optimize([&](Trial& t) { auto p = suggest_space(t, cfg.space); ... }, ...);
+//
+// Validation happens entirely in the loader, before anything touches a storage: the search
+// space (bounds, log, step, choices, duplicate names, `when` conditions), the sampler and pruner
+// specs (built once with make_sampler / make_pruner), the objective, the baseline and every key
+// (unknown keys are refused with a did-you-mean suggestion). Every refusal is a ConfigError whose
+// one-line message starts with "<file>:<line>: <key>: " when the YAML position is known, names
+// the key and says how to fix it.
+//
+// All functions are pure (no global state besides the sampler/pruner registry) and thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "autoglm/distribution.h"
+#include "autoglm/executor.h"
+#include "autoglm/frozen_trial.h"
+#include "autoglm/trial.h"
+
+namespace autoglm {
+
+/// `when: {parent: value}` or `when: {parent: [v1, v2]}`: the parameter is sampled only when the
+/// earlier-declared parameter `parent` took one of `values`.
+struct ParamCondition {
+  std::string parent;
+  std::vector<ParamValue> values;
+  bool operator==(const ParamCondition&) const = default;
+};
+
+/// One hyperparameter of the search space, in declaration order.
+struct ParamSpec {
+  std::string name;
+  Distribution distribution;
+  /// All conditions must hold (AND) for the parameter to be sampled; empty: always sampled.
+  std::vector<ParamCondition> when;
+  /// Line of the declaration in the YAML file (1-based; 0 when unknown), for messages.
+  int line = 0;
+
+  /// True when every condition holds for the values sampled so far (a parent that was not
+  /// sampled makes the condition false).
+  bool active(const std::map<std::string, ParamValue>& sampled) const;
+};
+
+/// How one trial runs: a command speaking the trial protocol (docs/protocol.md).
+struct ObjectiveConfig {
+  /// argv; "{param}" placeholders are substituted per trial. A YAML string is split like a
+  /// shell would (quotes and backslashes; no variables, globs or pipes). Required, non-empty.
+  std::vector<std::string> command;
+  /// Extra environment variables for the child (values may contain placeholders). Default none.
+  std::map<std::string, std::string> env;
+  /// Per-trial wall-clock limit in seconds; nullopt (default): none. Exceeded -> trial FAIL.
+  std::optional<double> timeout_seconds;
+  /// Seconds between SIGTERM and SIGKILL when a trial is pruned / timed out. Default 10.
+  double grace_period_seconds = 10.0;
+  /// Take the final value from this named metric instead of {"value": V}. Default: none.
+  std::optional<std::string> metric;
+  /// Per-trial log folder. Empty (default): the CLI picks `<db stem>-logs/<study>/` beside the
+  /// storage file.
+  std::string log_dir;
+  /// Working directory of the child. Empty (default): the directory autoglm runs in.
+  std::string working_directory;
+};
+
+/// A validated study configuration. Defaults are those used when the key is absent.
+struct StudyConfig {
+  /// File the config came from ("<string>" for parse_study_config without origin).
+  std::string source;
+  /// `study` (alias `study_name`). Default: the config file's stem ("glm-moby-dick").
+  std::string study_name;
+  /// `storage` URL; nullopt: the CLI default (sqlite:///autoglm.db in the working directory).
+  std::optional<std::string> storage;
+  /// `direction: minimize|maximize` or `directions: [...]`. Default: minimize.
+  std::vector<StudyDirection> directions{StudyDirection::MINIMIZE};
+  /// `space`: ordered parameters. Required, non-empty.
+  std::vector<ParamSpec> space;
+  /// `sampler`: a name ("tpe") or a mapping {name: tpe, ...}. Default {"name": "tpe"}. The top
+  /// level `seed` is copied in as "seed" when the spec has none.
+  nlohmann::json sampler = {{"name", "tpe"}};
+  /// `pruner`: a name or a mapping. Default {"name": "median"} (as Optuna).
+  nlohmann::json pruner = {{"name", "median"}};
+  ObjectiveConfig objective;
+  /// `n_trials`: total number of trials with a result (COMPLETE or PRUNED) the study should
+  /// reach. nullopt (default): no limit (then `timeout` or Ctrl-C ends the run).
+  std::optional<int> n_trials;
+  /// `timeout`: stop starting trials after this many seconds. nullopt (default): none.
+  std::optional<double> timeout_seconds;
+  /// `n_jobs`: trials run in parallel. Default 1.
+  int n_jobs = 1;
+  /// `seed`: sampler seed (copied into the sampler spec). nullopt (default): random.
+  std::optional<uint64_t> seed;
+  /// `gpus`: GPU ids handed out to trials (CUDA_VISIBLE_DEVICES). Default none.
+  std::vector<int> gpus;
+  /// `gpus_per_trial`: GPUs each trial gets when `gpus` is set. Default 1.
+  int gpus_per_trial = 1;
+  /// `baseline` (alias `default_params`): the default configuration to compare the best trial
+  /// with. Empty (default): no comparison. Validated: every active parameter has a value in its
+  /// distribution, and no value is given for an unknown or inactive parameter.
+  std::map<std::string, ParamValue> baseline;
+
+  /// The sampler/pruner specs with the seed applied, ready for make_sampler / make_pruner.
+  nlohmann::json sampler_spec() const;
+  nlohmann::json pruner_spec() const { return pruner; }
+};
+
+/// Reads and validates a YAML config file. Throws ConfigError (missing / unreadable file, YAML
+/// syntax error with its line, unknown key with did-you-mean, wrong type, invalid space,
+/// sampler or pruner spec, ...).
+StudyConfig load_study_config(const std::string& path);
+
+/// Same from YAML text. `origin` names the text in messages and gives the default study name
+/// (its stem) and the directory that `{config_dir}` expands to.
+StudyConfig parse_study_config(const std::string& yaml_text, const std::string& origin = "<string>");
+
+/// Re-checks the fields a caller may have changed after loading (n_trials, n_jobs, seed, ...),
+/// and builds the sampler and pruner once. Throws ConfigError. Called by the loaders.
+void validate_study_config(const StudyConfig& config);
+
+/// Samples `space` in order for `trial`, skipping parameters whose `when` does not hold.
+/// Returns the sampled (active) parameters, external values.
+std::map<std::string, ParamValue> suggest_space(Trial& trial, const std::vector<ParamSpec>& space);
+
+/// The parameters of `space` that are active for the given values (in order).
+std::vector<std::string> active_parameters(const std::vector<ParamSpec>& space,
+                                           const std::map<std::string, ParamValue>& values);
+
+/// Splits a command line like a POSIX shell would for words: whitespace separates, single
+/// quotes are literal, double quotes allow \" \\ \$ \`, a backslash outside quotes escapes the
+/// next character. Throws ConfigError on an unterminated quote.
+std::vector<std::string> split_command_line(const std::string& line);
+
+/// Builds the executor's CommandSpec for one trial: arguments that mention a parameter that is
+/// not in `params` (its `when` did not hold) are dropped, and when such an argument is exactly
+/// "{name}" and the previous argument starts with '-', that flag is dropped too
+/// ("--momentum {momentum}" disappears for adamw). Environment variables that mention a missing
+/// parameter are dropped. `log_dir` is the per-trial log folder.
+CommandSpec make_command_spec(const ObjectiveConfig& objective, const std::vector<ParamSpec>& space,
+                              const std::map<std::string, ParamValue>& params,
+                              const std::string& log_dir);
+
+}  // namespace autoglm

@@ -1,0 +1,170 @@
+// Built-in samplers: RandomSampler and TPESampler (Tree-structured Parzen Estimator).
+//
+// Both implement the Sampler interface (sampler.h) and work on internal values (distribution.h).
+// They are built directly (`std::make_unique<TPESampler>(TPESamplerOptions{...})`) or from a
+// config mapping through the registry (`make_sampler({"name": "tpe", ...})`, which calls
+// make_tpe_sampler / make_random_sampler below).
+//
+// Ownership: a sampler owns its random state and nothing else; it reads history only through the
+// StudyView passed to each call. Thread-safety: every method may be called concurrently from
+// several worker threads; the random generator is guarded by `rng_mutex_`, everything else a call
+// computes is local to it. With one worker and a fixed seed the sequence of suggestions is
+// deterministic (the generator is std::mt19937_64, bit-identical on every platform).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "autoglm/distribution.h"
+#include "autoglm/frozen_trial.h"
+#include "autoglm/sampler.h"
+#include "autoglm/study_view.h"
+
+namespace autoglm {
+
+struct RandomSamplerOptions {
+  /// Seed of the generator. Default: none (seeded from std::random_device, not reproducible).
+  std::optional<uint64_t> seed;
+};
+
+/// Independent uniform sampling, as optuna.samplers.RandomSampler (Optuna 3.1):
+///  - float: uniform in [low, high] (log: uniform in [ln low, ln high], then exp);
+///  - float with step / int: uniform in [low - step/2, high + step/2], rounded to the grid
+///    (half to even) and clipped, so every grid point has the same probability;
+///  - int with log: uniform in [ln(low - 0.5), ln(high + 0.5)], exp, rounded, clipped;
+///  - categorical: a uniform index.
+class RandomSampler final : public Sampler {
+ public:
+  explicit RandomSampler(RandomSamplerOptions options = {});
+
+  double sample_independent(const StudyView& study, const FrozenTrial& trial, const std::string& name,
+                            const Distribution& distribution) override;
+  void reseed(uint64_t seed) override;
+  std::string name() const override { return "random"; }
+
+  /// The sampling rule above, given the generator (shared with TPE's start-up phase).
+  static double sample(std::mt19937_64& rng, const Distribution& distribution);
+
+ private:
+  std::mutex rng_mutex_;
+  std::mt19937_64 rng_;  // GUARDED_BY(rng_mutex_)
+};
+
+/// gamma(n) of Optuna 3.1: min(ceil(0.1 n), 25), the number of "good" observations among n.
+int default_gamma(int n);
+/// hyperopt's gamma (TPESampler.hyperopt_parameters()): min(ceil(0.25 sqrt(n)), 25).
+int hyperopt_default_gamma(int n);
+/// Weights of n observations, oldest first (Bergstra et al. 2013, "Making a Science of Model
+/// Search", sec. 3.1): ones for n < 25; else a linear ramp from 1/n to 1 over the n - 25 oldest
+/// followed by 25 ones. Shape: (n).
+std::vector<double> default_weights(int n);
+
+/// Options of TPESampler; defaults are Optuna 3.1's TPESampler defaults.
+struct TPESamplerOptions {
+  /// Add a prior component (mean at the centre of the range, sigma = the range; for categorical,
+  /// uniform) to each Parzen estimator. Default true; stabilizes the estimate with few trials.
+  bool consider_prior = true;
+  /// Weight of the prior component relative to an observation's weight. Default 1.0 (> 0).
+  double prior_weight = 1.0;
+  /// Lower-bound each component's sigma by range / min(100, n_components) so that the estimator
+  /// does not collapse onto single points. Default true.
+  bool consider_magic_clip = true;
+  /// Let the range endpoints count as neighbours of the outermost observations when computing
+  /// bandwidths (Bergstra et al. 2011). Default false.
+  bool consider_endpoints = false;
+  /// Random sampling until this many trials are COMPLETE or PRUNED. Default 10.
+  int n_startup_trials = 10;
+  /// Candidates drawn from l(x); the one maximizing l(x)/g(x) is proposed. Default 24; more
+  /// candidates exploit harder.
+  int n_ei_candidates = 24;
+  /// Number of observations that form l(x), from the number of finished trials.
+  /// Default default_gamma. Config: "gamma": "default" | "hyperopt".
+  std::function<int(int)> gamma = default_gamma;
+  /// Observation weights (shape (n), oldest first, non-negative, not all zero).
+  /// Default default_weights. Not settable from a config mapping.
+  std::function<std::vector<double>(int)> weights = default_weights;
+  /// Seed; default none (not reproducible).
+  std::optional<uint64_t> seed;
+  /// Multivariate TPE (Falkner et al. 2018, BOHB): one joint Parzen estimator over the
+  /// intersection search space of the finished trials (sample_relative); parameters outside it
+  /// are sampled independently. Default false.
+  bool multivariate = false;
+  /// With `multivariate`, split the search space into groups of parameters that always appear
+  /// together (conditional spaces) and sample each group jointly. Default false.
+  bool group = false;
+  /// With `multivariate`, log a warning when a parameter is sampled independently. Default true.
+  bool warn_independent_sampling = true;
+  /// Count RUNNING trials as observations with the worst possible value so that parallel
+  /// workers avoid proposing the same point (single objective only). Default false.
+  bool constant_liar = false;
+  /// false (default): continuous components use the truncated-normal density of x, i.e. with
+  /// its -log(sigma) term (as Optuna >= 3.5, PR #5110). true: reproduce Optuna 3.1.0 exactly,
+  /// whose density omits that term (optuna issue #5109), favouring wide components.
+  bool optuna31_unscaled_log_pdf = false;
+
+  /// Throws ConfigError naming the field when a value is out of range (prior_weight <= 0,
+  /// n_startup_trials < 0, n_ei_candidates < 1, group without multivariate, empty functions).
+  void validate() const;
+};
+
+/// TPE (Bergstra et al. 2011, "Algorithms for Hyper-Parameter Optimization", sec. 4; the
+/// components as analysed by Watanabe 2023, "Tree-structured Parzen estimator: understanding its
+/// algorithm components"), with Optuna 3.1's behaviour:
+///  - observations are the COMPLETE and PRUNED trials (and RUNNING ones with constant_liar);
+///    they are ranked by (-last step, value) lexicographically, so COMPLETE trials come first,
+///    then PRUNED trials by how far they got, each by value (sign-flipped when maximizing);
+///    a PRUNED trial without intermediate values ranks after all of those; RUNNING trials last;
+///  - the best gamma(n) form l(x), the rest g(x); each is a Parzen estimator (a mixture of
+///    truncated Gaussians in the internal space, log space for log distributions, discretized
+///    for step and int; categorical: smoothed frequencies);
+///  - n_ei_candidates samples are drawn from l(x) and the one maximizing l(x)/g(x) is returned.
+/// Multi-objective studies: observations are split by non-domination rank (the last rank
+/// partially included in trial order); pruned and running trials are ignored. Optuna's
+/// hypervolume subset selection and hypervolume-based weights of l(x) are not implemented.
+class TPESampler final : public Sampler {
+ public:
+  /// Throws ConfigError when `options` are invalid (see TPESamplerOptions::validate).
+  explicit TPESampler(TPESamplerOptions options = {});
+
+  SearchSpace infer_relative_search_space(const StudyView& study, const FrozenTrial& trial) override;
+  std::map<std::string, double> sample_relative(const StudyView& study, const FrozenTrial& trial,
+                                                const SearchSpace& search_space) override;
+  double sample_independent(const StudyView& study, const FrozenTrial& trial, const std::string& name,
+                            const Distribution& distribution) override;
+  void reseed(uint64_t seed) override;
+  std::string name() const override { return "tpe"; }
+
+  const TPESamplerOptions& options() const { return options_; }
+
+ private:
+  std::map<std::string, double> sample_group_(const std::vector<FrozenTrial>& trials,
+                                              const std::vector<StudyDirection>& directions,
+                                              const SearchSpace& search_space);
+  void warn_independent_(int trial_number, const std::string& name);
+
+  const TPESamplerOptions options_;
+  std::mutex rng_mutex_;
+  std::mt19937_64 rng_;         // GUARDED_BY(rng_mutex_); TPE proposals
+  std::mt19937_64 startup_rng_; // GUARDED_BY(rng_mutex_); random sampling of the start-up phase
+  std::mutex warn_mutex_;
+  std::set<std::string> warned_;  // GUARDED_BY(warn_mutex_); parameters warned about once
+};
+
+/// Factories called by the registry (src/study/registry.cc). Each reads its options with
+/// OptionReader: unknown keys throw ConfigError with a did-you-mean suggestion; "name" is ignored.
+/// make_random_sampler: {"seed"}. make_tpe_sampler: every TPESamplerOptions field by name
+/// except `weights`; "gamma" is "default" or "hyperopt".
+std::unique_ptr<Sampler> make_random_sampler(const nlohmann::json& options);
+std::unique_ptr<Sampler> make_tpe_sampler(const nlohmann::json& options);
+
+}  // namespace autoglm

@@ -1,0 +1,147 @@
+// TPE kernels (private to src/sampler/): truncated-normal helpers, the Parzen estimator, the
+// observation ranking of Optuna 3.1 and the candidate comparison. Free functions and a value
+// class so that tests/sampler/tpe_parity_test.cc checks each against Optuna's internals
+// (tests/data/optuna_tpe_expected.json, written by scripts/gen_optuna_tpe.py).
+//
+// Sources: Bergstra et al. 2011, "Algorithms for Hyper-Parameter Optimization", sec. 4 (the
+// estimators l(x), g(x) and the bandwidth rule); Falkner et al. 2018 (BOHB: the multivariate
+// kernel and Scott-like bandwidth); Watanabe 2023, "Tree-structured Parzen estimator:
+// understanding its algorithm components"; Optuna 3.1's samplers/_tpe for exact behaviour.
+// Everything here is pure and thread-safe, except that sample() advances the generator it is
+// given (the caller guards it).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "autoglm/distribution.h"
+#include "autoglm/frozen_trial.h"
+
+namespace autoglm::tpe {
+
+// ---- random numbers ----
+/// Uniform double in [0, 1) from the top 53 bits of one draw (portable, unlike
+/// std::uniform_real_distribution whose algorithm is implementation-defined).
+inline double uniform01(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
+
+// ---- standard normal helpers ----
+/// log Phi(a), accurate in both tails (asymptotic series below a = -30).
+double log_ndtr(double a);
+/// log(Phi(b) - Phi(a)) for a <= b, computed in the tail where it is accurate.
+double log_gauss_mass(double a, double b);
+/// Quantile of the standard normal truncated to [a, b]: x with (Phi(x) - Phi(a)) / (Phi(b) -
+/// Phi(a)) = q, q in [0, 1]. Solved in log space by bisection; returns a at q = 0, b at q = 1.
+double truncnorm_ppf(double q, double a, double b);
+
+// ---- Parzen estimator ----
+struct ParzenEstimatorParameters {
+  bool consider_prior = true;
+  double prior_weight = 1.0;
+  bool consider_magic_clip = true;
+  bool consider_endpoints = false;
+  std::function<std::vector<double>(int)> weights;  ///< n -> shape (n), oldest first
+  bool multivariate = false;
+  /// Optuna 3.1.0's density for continuous components (no -log(sigma) term); see samplers.h.
+  bool unscaled_log_pdf = false;
+};
+
+/// Samples / observations by parameter name, internal representation (categorical: index), all
+/// vectors of the same length.
+using ParamColumns = std::map<std::string, std::vector<double>>;
+
+/// A mixture of n + 1 components (n observations and, with consider_prior or when n == 0, a
+/// prior), product kernels over the parameters of `search_space`:
+///  - float / int: a Gaussian truncated to the bounds in the transformed space (log for `log`
+///    distributions; bounds widened by half a step for step / int, whose kernel is the mass of
+///    the step cell around x); univariate sigma = max distance to the sorted neighbours
+///    (Bergstra et al. 2011), multivariate sigma = 0.2 n^(-1/(d+4)) (high - low); clipped to
+///    [(high - low) / min(100, n + 1) (magic clip) or 1e-12, high - low]; prior N(mid, high - low);
+///  - categorical: each component puts (1 + prior_weight / (n + 1)) on its observed choice and
+///    prior_weight / (n + 1) on every choice, normalized; the prior component is uniform.
+/// Component weights: parameters.weights(n), then prior_weight, normalized to sum 1.
+/// Throws ConfigError when the weights function returns fewer than n, negative, non-finite or
+/// all-zero values.
+class ParzenEstimator {
+ public:
+  struct Kernel {
+    bool categorical = false;
+    double low = 0, high = 0;      ///< Transformed bounds (numerical only).
+    std::optional<double> q;       ///< Step of the discretization (step floats and non-log ints).
+    std::vector<double> mus, sigmas;  ///< Shape (n_components), numerical only.
+    std::vector<std::vector<double>> categorical_weights;  ///< (n_components, n_choices).
+  };
+
+  ParzenEstimator(const ParamColumns& observations, const SearchSpace& search_space,
+                  const ParzenEstimatorParameters& parameters);
+
+  /// `size` joint samples, internal representation: a component is drawn by weight, then each
+  /// parameter from that component's kernel (stepped values rounded to the grid and clipped).
+  ParamColumns sample(std::mt19937_64& rng, int size) const;
+  /// Log-density of each sample under the mixture. Shape (n_samples).
+  std::vector<double> log_pdf(const ParamColumns& samples) const;
+
+  const std::vector<double>& weights() const { return weights_; }
+  const Kernel& kernel(const std::string& name) const { return kernels_.at(name); }
+  int n_observations() const { return n_observations_; }
+
+ private:
+  SearchSpace search_space_;
+  ParzenEstimatorParameters parameters_;
+  int n_observations_ = 0;
+  std::vector<double> weights_;
+  std::map<std::string, Kernel> kernels_;
+};
+
+/// Transformed bounds and step of a numerical distribution as the estimator uses them:
+/// float: (low, high, none); float step: (low - s/2, high + s/2, s); int: (low - s/2, high + s/2,
+/// s); float log: (ln low, ln high, none); int log: (ln(low - 0.5), ln(high + 0.5), none).
+std::tuple<double, double, std::optional<double>> parzen_bounds(const Distribution& d);
+
+// ---- observations ----
+/// Rank key of one observation, compared lexicographically (smaller is better): step_key is -inf
+/// for COMPLETE, -(last step) for PRUNED with intermediate values (value +inf when that value is
+/// NaN), 1 for PRUNED without any (value 0), +inf for RUNNING (value +inf); values are the
+/// objective values multiplied by -1 for maximized directions.
+struct Score {
+  double step_key = 0;
+  std::vector<double> values;
+};
+
+struct ObservationPairs {
+  /// name -> value per observation (NaN where the trial lacks the parameter).
+  ParamColumns values;
+  std::vector<Score> scores;
+  /// Observations that are not RUNNING (the n of gamma(n)).
+  int n_finished = 0;
+};
+
+/// Optuna 3.1's _get_observation_pairs: the COMPLETE and PRUNED trials of `trials` (and RUNNING
+/// with constant_liar), in the given order. Multi-objective: PRUNED and RUNNING are skipped.
+/// A trial whose distribution for a name is of another kind than `reference` (when given) counts
+/// as lacking the parameter.
+ObservationPairs get_observation_pairs(const std::vector<FrozenTrial>& trials, const std::vector<std::string>& names,
+                                       const std::vector<StudyDirection>& directions, bool constant_liar,
+                                       const SearchSpace* reference = nullptr);
+
+/// Optuna 3.1's _split_observation_pairs: the n_below best observations by Score (stable order;
+/// multi-objective: by non-domination rank, the last rank filled in trial order), and the rest.
+/// Both index lists ascending (chronological).
+std::pair<std::vector<int>, std::vector<int>> split_observation_pairs(const std::vector<Score>& scores, int n_below);
+
+/// Index of the candidate maximizing log_l - log_g (the first one on ties), as TPESampler._compare.
+int argmax_log_ratio(const std::vector<double>& log_l, const std::vector<double>& log_g);
+
+/// Fits l(x) to `below` and g(x) to `above`, draws n_candidates from l and returns the one that
+/// maximizes l(x)/g(x) (internal values by name).
+std::map<std::string, double> sample_and_compare(const ParamColumns& below, const ParamColumns& above,
+                                                 const SearchSpace& search_space,
+                                                 const ParzenEstimatorParameters& parameters,
+                                                 int n_candidates, std::mt19937_64& rng);
+
+}  // namespace autoglm::tpe

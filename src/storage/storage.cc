@@ -1,0 +1,118 @@
+// Storage defaults, the URL factory (open_storage) and shared storage helpers.
+
+#include "autoglm/storage.h"
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+
+#include "autoglm/error.h"
+#include "storage/in_memory_storage.h"
+#include "storage/sqlite_storage.h"
+#include "storage/storage_internal.h"
+
+namespace autoglm {
+
+int Storage::get_n_trials(int64_t study_id, const std::optional<std::vector<TrialState>>& states) {
+  return static_cast<int>(get_all_trials(study_id, states).size());
+}
+
+std::optional<int64_t> Storage::pop_waiting_trial(int64_t study_id) {
+  // Correct for any implementation whose set_trial_state_values is atomic: the WAITING ->
+  // RUNNING move succeeds for exactly one caller; losers try the next waiting trial.
+  for (const FrozenTrial& t : get_all_trials(study_id, std::vector<TrialState>{TrialState::WAITING})) {
+    try {
+      if (set_trial_state_values(t.trial_id, TrialState::RUNNING)) return t.trial_id;
+    } catch (const UpdateFinishedTrialError&) {
+      // Another worker took it and already finished it; try the next one.
+    }
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+constexpr const char* kSupportedForms =
+    "use \"\" or \":memory:\" (in-memory), \"sqlite:///relative/path.db\", "
+    "\"sqlite:////absolute/path.db\", or a file path ending in .db or .sqlite3";
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && lower(s.substr(s.size() - suffix.size())) == suffix;
+}
+
+// The scheme of "scheme://..." in lower case, or "" when `url` has none.
+std::string scheme_of(const std::string& url) {
+  auto pos = url.find("://");
+  if (pos == std::string::npos || pos == 0) return "";
+  for (size_t i = 0; i < pos; ++i) {
+    unsigned char c = url[i];
+    if (!(std::isalnum(c) || c == '+' || c == '-' || c == '.')) return "";
+  }
+  return lower(url.substr(0, pos));
+}
+
+}  // namespace
+
+std::optional<std::string> sqlite_path_from_url(const std::string& url) {
+  const std::string scheme = scheme_of(url);
+  if (scheme == "sqlite") {
+    // SQLAlchemy style: "sqlite:///rel.db" (three slashes, relative) and "sqlite:////abs.db".
+    const std::string prefix = "sqlite:///";
+    if (url.size() <= prefix.size() || url[prefix.size() - 1] != '/') return std::nullopt;
+    return url.substr(prefix.size());
+  }
+  if (!scheme.empty() || url.empty() || url == ":memory:") return std::nullopt;
+  if (ends_with(url, ".db") || ends_with(url, ".sqlite3")) return url;
+  return std::nullopt;
+}
+
+std::shared_ptr<Storage> open_storage(const std::string& url) {
+  if (url.empty() || url == ":memory:") return std::make_shared<InMemoryStorage>();
+
+  if (auto path = sqlite_path_from_url(url)) return std::make_shared<SQLiteStorage>(*path);
+
+  const std::string shown = storage_internal::redact_url(url);
+  const std::string scheme = scheme_of(url);
+  if (scheme == "sqlite") {
+    std::string rest = url.substr(std::string("sqlite://").size());
+    throw ConfigError("storage URL '" + shown + "' has no file path; write sqlite:///" +
+                      (rest.empty() ? std::string("path/to.db") : rest) +
+                      " (three slashes; four for an absolute path)");
+  }
+  if (scheme == "postgresql" || scheme == "postgres" || scheme.rfind("postgresql+", 0) == 0) {
+    throw ConfigError("storage URL '" + shown + "': PostgreSQL storage is not supported yet; " + kSupportedForms);
+  }
+  if (!scheme.empty()) {
+    throw ConfigError("storage URL '" + shown + "': unsupported scheme '" + scheme + "'; " + kSupportedForms);
+  }
+  throw ConfigError("storage URL '" + shown + "' is not recognised; " + kSupportedForms);
+}
+
+namespace storage_internal {
+
+std::string redact_url(const std::string& url) {
+  auto scheme_end = url.find("://");
+  if (scheme_end == std::string::npos) return url;
+  auto auth_start = scheme_end + 3;
+  auto at = url.find('@', auth_start);
+  auto slash = url.find('/', auth_start);
+  if (at == std::string::npos || (slash != std::string::npos && slash < at)) return url;
+  auto colon = url.find(':', auth_start);
+  if (colon == std::string::npos || colon > at) return url;
+  return url.substr(0, colon + 1) + "***" + url.substr(at);
+}
+
+std::string incompatible_param_message(const std::string& param_name, const std::string& study_name,
+                                       const Distribution& before, const Distribution& now) {
+  return "parameter '" + param_name + "' of study '" + study_name + "' was " + to_string(before) +
+         " in earlier trials and cannot become " + to_string(now) +
+         "; keep its kind (and choices) or use a new parameter name or a new study";
+}
+
+}  // namespace storage_internal
+}  // namespace autoglm

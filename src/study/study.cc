@@ -1,0 +1,290 @@
+#include "autoglm/study.h"
+
+#include <cmath>
+#include <exception>
+#include <random>
+#include <thread>
+
+#include "autoglm/error.h"
+
+namespace autoglm {
+namespace {
+
+std::string generated_study_name() {
+  std::random_device rd;
+  std::mt19937_64 g(rd());
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(g()));
+  return std::string("no-name-") + buf;
+}
+
+std::string directions_text(const std::vector<StudyDirection>& d) {
+  std::string s = "[";
+  for (size_t i = 0; i < d.size(); ++i) s += (i ? ", " : "") + to_string(d[i]);
+  return s + "]";
+}
+
+// a dominates b (both COMPLETE, same number of values) under `directions`.
+bool dominates(const std::vector<double>& a, const std::vector<double>& b, const std::vector<StudyDirection>& dirs) {
+  bool strictly = false;
+  for (size_t i = 0; i < dirs.size(); ++i) {
+    double x = dirs[i] == StudyDirection::MINIMIZE ? a[i] : -a[i];
+    double y = dirs[i] == StudyDirection::MINIMIZE ? b[i] : -b[i];
+    if (x > y) return false;
+    if (x < y) strictly = true;
+  }
+  return strictly;
+}
+
+}  // namespace
+
+Study::Study(std::shared_ptr<Storage> storage, int64_t study_id, std::string name,
+             std::vector<StudyDirection> directions, std::unique_ptr<Sampler> sampler, std::unique_ptr<Pruner> pruner)
+    : storage_(std::move(storage)),
+      study_id_(study_id),
+      study_name_(std::move(name)),
+      directions_(std::move(directions)),
+      sampler_(std::move(sampler)),
+      pruner_(std::move(pruner)) {}
+
+std::unique_ptr<Study> Study::create(CreateStudyOptions o) {
+  if (!o.storage) throw ConfigError("create_study: storage is required; use open_storage(\":memory:\") for an in-memory study");
+  if (o.directions.empty()) throw ConfigError("create_study: directions must not be empty; use minimize or maximize");
+  register_builtins();
+  if (!o.sampler) o.sampler = make_sampler(nlohmann::json{{"name", "tpe"}});
+  if (!o.pruner) o.pruner = make_pruner(nlohmann::json{{"name", "median"}});
+  std::string name = o.study_name.empty() ? generated_study_name() : o.study_name;
+  int64_t id;
+  try {
+    id = o.storage->create_new_study(name, o.directions);
+  } catch (const DuplicatedStudyError&) {
+    if (!o.load_if_exists) throw;
+    id = o.storage->get_study_id_from_name(name);
+    auto existing = o.storage->get_study_directions(id);
+    if (existing != o.directions)
+      throw ConfigError("study '" + name + "' already exists with directions " + directions_text(existing) +
+                        ", not " + directions_text(o.directions) + "; use another study name or the same directions");
+  }
+  return std::unique_ptr<Study>(
+      new Study(o.storage, id, name, o.directions, std::move(o.sampler), std::move(o.pruner)));
+}
+
+std::unique_ptr<Study> Study::load(std::shared_ptr<Storage> storage, const std::string& study_name,
+                                   std::unique_ptr<Sampler> sampler, std::unique_ptr<Pruner> pruner) {
+  if (!storage) throw ConfigError("load_study: storage is required");
+  register_builtins();
+  int64_t id = storage->get_study_id_from_name(study_name);
+  auto dirs = storage->get_study_directions(id);
+  if (!sampler) sampler = make_sampler(nlohmann::json{{"name", "tpe"}});
+  if (!pruner) pruner = make_pruner(nlohmann::json{{"name", "median"}});
+  return std::unique_ptr<Study>(new Study(storage, id, study_name, dirs, std::move(sampler), std::move(pruner)));
+}
+
+std::vector<FrozenTrial> Study::get_trials(const std::optional<std::vector<TrialState>>& states) const {
+  return storage_->get_all_trials(study_id_, states);
+}
+
+Trial Study::ask(const SearchSpace& fixed_distributions) {
+  std::optional<int64_t> id = storage_->pop_waiting_trial(study_id_);
+  if (!id) id = storage_->create_new_trial(study_id_);
+  static const WorkerIdentity me = WorkerIdentity::current();
+  storage_->set_trial_system_attr(*id, "worker.host", me.host);
+  storage_->set_trial_system_attr(*id, "worker.pid", me.pid);
+  storage_->set_trial_system_attr(*id, "worker.start_time", me.start_time);
+  Trial trial(this, *id);
+  {
+    FrozenTrial snap = storage_->get_trial(*id);
+    std::lock_guard lock(sampler_mutex_);
+    sampler_->before_trial(*this, snap);
+    trial.relative_space_ = sampler_->infer_relative_search_space(*this, snap);
+    if (!trial.relative_space_.empty())
+      trial.relative_params_ = sampler_->sample_relative(*this, snap, trial.relative_space_);
+  }
+  for (const auto& [name, dist] : fixed_distributions) trial.suggest(name, dist);
+  return trial;
+}
+
+FrozenTrial Study::tell(int trial_number, TrialState state, const std::vector<double>& values) {
+  int64_t id = storage_->get_trial_id_from_study_id_trial_number(study_id_, trial_number);
+  FrozenTrial t = storage_->get_trial(id);
+  if (is_finished(t.state))
+    throw UpdateFinishedTrialError("trial " + std::to_string(trial_number) + " of study '" + study_name_ +
+                                   "' is already " + to_string(t.state) + "; a finished trial cannot change");
+  std::vector<double> vals;
+  std::string fail_reason;
+  if (state == TrialState::COMPLETE) {
+    if (values.size() != directions_.size()) {
+      fail_reason = "the objective returned " + std::to_string(values.size()) + " value(s) but the study has " +
+                    std::to_string(directions_.size()) + " direction(s)";
+      state = TrialState::FAIL;
+    } else {
+      for (double v : values)
+        if (std::isnan(v)) {
+          fail_reason = "the objective returned NaN";
+          state = TrialState::FAIL;
+        }
+      if (state == TrialState::COMPLETE) vals = values;
+    }
+  } else if (state == TrialState::PRUNED) {
+    if (auto last = t.last_step(); last && !std::isnan(t.intermediate_values.at(*last)))
+      vals = {t.intermediate_values.at(*last)};
+  } else if (state != TrialState::FAIL) {
+    throw ConfigError("tell: state must be COMPLETE, PRUNED or FAIL, got " + to_string(state));
+  }
+  if (!fail_reason.empty()) storage_->set_trial_system_attr(id, "fail_reason", fail_reason);
+  {
+    std::lock_guard lock(sampler_mutex_);
+    sampler_->after_trial(*this, t, state, vals);
+  }
+  storage_->set_trial_state_values(id, state, vals);
+  return storage_->get_trial(id);
+}
+
+void Study::optimize(const Objective& objective, const OptimizeOptions& options) {
+  if (directions_.size() != 1)
+    throw ConfigError("study '" + study_name_ + "' has " + std::to_string(directions_.size()) +
+                      " directions; pass an objective returning one value per direction");
+  optimize(MultiObjective([&objective](Trial& t) { return std::vector<double>{objective(t)}; }), options);
+}
+
+void Study::optimize(const MultiObjective& objective, const OptimizeOptions& options) {
+  if (options.n_jobs < 1) throw ConfigError("optimize: n_jobs must be >= 1, got " + std::to_string(options.n_jobs));
+  if (options.n_trials && *options.n_trials < 0)
+    throw ConfigError("optimize: n_trials must be >= 0, got " + std::to_string(*options.n_trials));
+  fail_stale_trials();
+  stop_requested_ = false;
+  const auto start = std::chrono::steady_clock::now();
+  std::atomic<int> started{0};
+  std::mutex error_mutex;
+  std::exception_ptr error;  // GUARDED_BY(error_mutex): first engine error, rethrown in the caller
+
+  auto worker = [&] {
+    while (true) {
+      if (stop_requested_) return;
+      if (options.timeout_seconds &&
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() >= *options.timeout_seconds)
+        return;
+      if (options.n_trials && started.fetch_add(1) >= *options.n_trials) return;
+      try {
+        Trial trial = ask();
+        TrialState state = TrialState::COMPLETE;
+        std::vector<double> values;
+        std::string reason;
+        std::exception_ptr user_error;
+        try {
+          values = objective(trial);
+        } catch (const TrialPruned&) {
+          state = TrialState::PRUNED;
+        } catch (const ConfigError&) {
+          // Misuse of the API (an invalid distribution, ...) would repeat in every trial: stop.
+          tell(trial.number(), TrialState::FAIL);
+          throw;
+        } catch (const std::exception& e) {
+          state = TrialState::FAIL;
+          reason = e.what();
+          if (options.stop_on_error) user_error = std::current_exception();
+        } catch (...) {
+          state = TrialState::FAIL;
+          reason = "unknown exception";
+          if (options.stop_on_error) user_error = std::current_exception();
+        }
+        if (!reason.empty()) trial.set_system_attr("fail_reason", reason);
+        FrozenTrial done = tell(trial.number(), state, values);
+        for (const auto& cb : options.callbacks) cb(*this, done);
+        if (user_error) std::rethrow_exception(user_error);
+      } catch (...) {
+        std::lock_guard lock(error_mutex);
+        if (!error) error = std::current_exception();
+        stop_requested_ = true;
+        return;
+      }
+    }
+  };
+
+  if (options.n_jobs == 1) {
+    worker();
+  } else {
+    std::vector<std::thread> threads;
+    for (int i = 0; i < options.n_jobs; ++i) threads.emplace_back(worker);
+    for (auto& t : threads) t.join();
+  }
+  if (error) std::rethrow_exception(error);
+}
+
+void Study::enqueue_trial(const std::map<std::string, ParamValue>& params,
+                          const std::map<std::string, nlohmann::json>& user_attrs) {
+  FrozenTrial t;
+  t.state = TrialState::WAITING;
+  nlohmann::json fixed = nlohmann::json::object();
+  for (const auto& [k, v] : params) fixed[k] = to_json(v);
+  t.system_attrs["fixed_params"] = fixed;
+  t.user_attrs = user_attrs;
+  storage_->create_new_trial(study_id_, t);
+}
+
+FrozenTrial Study::best_trial() const {
+  if (directions_.size() != 1)
+    throw Error("best_trial is defined for single-objective studies; study '" + study_name_ + "' has " +
+                std::to_string(directions_.size()) + " directions: use best_trials (the Pareto front)");
+  auto complete = get_trials(std::vector<TrialState>{TrialState::COMPLETE});
+  if (complete.empty()) throw Error("study '" + study_name_ + "' has no COMPLETE trial yet");
+  const bool minimize = directions_[0] == StudyDirection::MINIMIZE;
+  const FrozenTrial* best = &complete[0];
+  for (const auto& t : complete)
+    if (minimize ? t.values[0] < best->values[0] : t.values[0] > best->values[0]) best = &t;
+  return *best;
+}
+
+std::vector<FrozenTrial> Study::best_trials() const {
+  auto complete = get_trials(std::vector<TrialState>{TrialState::COMPLETE});
+  std::vector<FrozenTrial> front;
+  for (const auto& a : complete) {
+    bool dominated = false;
+    for (const auto& b : complete)
+      if (dominates(b.values, a.values, directions_)) {
+        dominated = true;
+        break;
+      }
+    if (!dominated) front.push_back(a);
+  }
+  if (directions_.size() == 1 && !front.empty()) {
+    // Single objective: every trial sharing the best value.
+    return front;
+  }
+  return front;
+}
+
+void Study::set_user_attr(const std::string& key, const nlohmann::json& value) {
+  storage_->set_study_user_attr(study_id_, key, value);
+}
+
+std::map<std::string, nlohmann::json> Study::user_attrs() const { return storage_->get_study_user_attrs(study_id_); }
+
+int Study::fail_stale_trials() {
+  const WorkerIdentity me = WorkerIdentity::current();
+  int failed = 0;
+  for (const auto& t : get_trials(std::vector<TrialState>{TrialState::RUNNING})) {
+    auto host = t.system_attrs.find("worker.host");
+    auto pid = t.system_attrs.find("worker.pid");
+    if (host == t.system_attrs.end() || pid == t.system_attrs.end()) continue;
+    if (!host->second.is_string() || host->second.get<std::string>() != me.host) continue;
+    WorkerIdentity owner;
+    owner.host = host->second.get<std::string>();
+    owner.pid = pid->second.get<int64_t>();
+    auto st = t.system_attrs.find("worker.start_time");
+    owner.start_time = st == t.system_attrs.end() ? -1 : st->second.get<int64_t>();
+    if (owner.alive()) continue;
+    try {
+      storage_->set_trial_system_attr(t.trial_id, "fail_reason",
+                                      "stale trial: its worker process " + std::to_string(owner.pid) + " on " +
+                                          owner.host + " is gone (killed or crashed)");
+      storage_->set_trial_state_values(t.trial_id, TrialState::FAIL);
+      ++failed;
+    } catch (const UpdateFinishedTrialError&) {
+      // Another process finished or failed it first: nothing to do.
+    }
+  }
+  return failed;
+}
+
+}  // namespace autoglm

@@ -1,0 +1,52 @@
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <csignal>
+#include <cerrno>
+#include <unistd.h>
+
+#include "autoglm/study.h"
+
+namespace autoglm {
+namespace {
+
+// Field 22 of /proc/PID/stat: the process start time in clock ticks after boot. Together with
+// the pid it identifies a process even when pids are reused.
+int64_t process_start_time(int64_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  if (!in) return -1;
+  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto close = all.rfind(')');  // the command name may contain spaces and parentheses
+  if (close == std::string::npos) return -1;
+  std::istringstream rest(all.substr(close + 2));
+  std::string field;
+  // Fields after the name start at field 3 (state); field 22 is the 20th from there.
+  for (int i = 3; i <= 22; ++i)
+    if (!(rest >> field)) return -1;
+  try {
+    return std::stoll(field);
+  } catch (...) {
+    return -1;
+  }
+}
+
+}  // namespace
+
+WorkerIdentity WorkerIdentity::current() {
+  WorkerIdentity id;
+  char host[256] = {0};
+  if (gethostname(host, sizeof host - 1) == 0) id.host = host;
+  id.pid = getpid();
+  id.start_time = process_start_time(id.pid);
+  return id;
+}
+
+bool WorkerIdentity::alive() const {
+  if (pid <= 0) return false;
+  if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno != EPERM) return false;
+  int64_t st = process_start_time(pid);
+  return st < 0 || start_time < 0 || st == start_time;
+}
+
+}  // namespace autoglm

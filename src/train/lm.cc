@@ -1,0 +1,464 @@
+// The `lm` workload: a byte-level decoder-only transformer language model (GPT-2 style:
+// pre-LayerNorm blocks, multi-head causal self-attention written out with an explicit mask,
+// GELU MLP 4x wide, learned positional embeddings, dropout, output head tied to the token
+// embedding) trained with AdamW/Adam/SGD, linear warm-up then cosine decay, gradient clipping.
+//
+// This is the workload's only libtorch translation unit. It uses only C++-frontend APIs that
+// exist in both libtorch 1.13 (Debian, CPU) and libtorch 2.x (CUDA builds).
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <limits>
+#include <numbers>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include "autoglm/error.h"
+#include "autoglm/report.h"
+#include "train/lm.h"
+#include "train/workload.h"
+
+namespace autoglm::train {
+namespace {
+
+namespace F = torch::nn::functional;
+
+constexpr int kVocab = 256;       // byte-level tokens
+constexpr double kInitStd = 0.02; // GPT-2 initialisation
+constexpr double kLn2 = 0.69314718055994530942;
+
+// ----------------------------------------------------------------------------------------------
+// Model
+
+struct ModelConfig {
+  int n_layers;
+  int d_model;
+  int n_heads;
+  int context;
+  double dropout;
+};
+
+/// Multi-head causal self-attention. Input/output [B, T, C]; `mask` [T, T] bool, true above
+/// the diagonal (positions a query may not attend to).
+class CausalSelfAttentionImpl : public torch::nn::Module {
+ public:
+  explicit CausalSelfAttentionImpl(const ModelConfig& c)
+      : n_heads_(c.n_heads),
+        qkv_(register_module("qkv", torch::nn::Linear(c.d_model, 3 * c.d_model))),
+        proj_(register_module("proj", torch::nn::Linear(c.d_model, c.d_model))),
+        attn_drop_(register_module("attn_drop", torch::nn::Dropout(c.dropout))),
+        resid_drop_(register_module("resid_drop", torch::nn::Dropout(c.dropout))) {}
+
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& mask) {
+    const int64_t b = x.size(0), t = x.size(1), c = x.size(2), hd = c / n_heads_;
+    auto qkv = qkv_->forward(x).chunk(3, /*dim=*/-1);
+    // [B, T, C] -> [B, H, T, hd]
+    auto split = [&](const torch::Tensor& z) { return z.reshape({b, t, n_heads_, hd}).transpose(1, 2); };
+    torch::Tensor q = split(qkv[0]), k = split(qkv[1]), v = split(qkv[2]);
+    torch::Tensor att = torch::matmul(q, k.transpose(-2, -1)) * (1.0 / std::sqrt(static_cast<double>(hd)));
+    att = att.masked_fill(mask, -std::numeric_limits<float>::infinity());
+    att = attn_drop_->forward(torch::softmax(att, /*dim=*/-1));
+    torch::Tensor y = torch::matmul(att, v).transpose(1, 2).contiguous().reshape({b, t, c});
+    return resid_drop_->forward(proj_->forward(y));
+  }
+
+ private:
+  int64_t n_heads_;
+  torch::nn::Linear qkv_, proj_;
+  torch::nn::Dropout attn_drop_, resid_drop_;
+};
+TORCH_MODULE(CausalSelfAttention);
+
+/// Pre-LayerNorm transformer block: x + attn(ln1(x)), then x + mlp(ln2(x)).
+class BlockImpl : public torch::nn::Module {
+ public:
+  explicit BlockImpl(const ModelConfig& c)
+      : ln1_(register_module("ln1", torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.d_model})))),
+        attn_(register_module("attn", CausalSelfAttention(c))),
+        ln2_(register_module("ln2", torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.d_model})))),
+        fc1_(register_module("fc1", torch::nn::Linear(c.d_model, 4 * c.d_model))),
+        fc2_(register_module("fc2", torch::nn::Linear(4 * c.d_model, c.d_model))),
+        drop_(register_module("drop", torch::nn::Dropout(c.dropout))) {}
+
+  torch::Tensor forward(torch::Tensor x, const torch::Tensor& mask) {
+    x = x + attn_->forward(ln1_->forward(x), mask);
+    return x + drop_->forward(fc2_->forward(torch::gelu(fc1_->forward(ln2_->forward(x)))));
+  }
+
+ private:
+  torch::nn::LayerNorm ln1_;
+  CausalSelfAttention attn_;
+  torch::nn::LayerNorm ln2_;
+  torch::nn::Linear fc1_, fc2_;
+  torch::nn::Dropout drop_;
+};
+TORCH_MODULE(Block);
+
+/// Byte-level decoder-only transformer. forward: int64 tokens [B, T] (T <= context) ->
+/// logits [B, T, 256]. The output head reuses the token embedding matrix (weight tying):
+/// fewer parameters, and for a 256-symbol vocabulary no measurable loss in quality.
+/// Parameter names (for loading a checkpoint): tok_emb.weight, pos_emb.weight,
+/// blocks.<i>.{ln1,attn.qkv,attn.proj,ln2,fc1,fc2}.{weight,bias}, ln_f.{weight,bias}.
+class ByteTransformerImpl : public torch::nn::Module {
+ public:
+  explicit ByteTransformerImpl(const ModelConfig& c)
+      : tok_emb_(register_module("tok_emb", torch::nn::Embedding(kVocab, c.d_model))),
+        pos_emb_(register_module("pos_emb", torch::nn::Embedding(c.context, c.d_model))),
+        drop_(register_module("drop", torch::nn::Dropout(c.dropout))),
+        blocks_(register_module("blocks", torch::nn::ModuleList())),
+        ln_f_(register_module("ln_f", torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.d_model})))) {
+    for (int i = 0; i < c.n_layers; ++i) {
+      Block block(c);
+      blocks_->push_back(block);
+      block_list_.push_back(block);
+    }
+    init_weights(c.n_layers);
+  }
+
+  torch::Tensor forward(const torch::Tensor& tokens) {
+    const int64_t t = tokens.size(1);
+    auto pos = torch::arange(t, torch::TensorOptions().dtype(torch::kLong).device(tokens.device()));
+    torch::Tensor x = drop_->forward(tok_emb_->forward(tokens) + pos_emb_->forward(pos));
+    torch::Tensor mask =
+        torch::ones({t, t}, torch::TensorOptions().dtype(torch::kBool).device(tokens.device())).triu(1);
+    for (auto& block : block_list_) x = block->forward(x, mask);
+    return torch::matmul(ln_f_->forward(x), tok_emb_->weight.t());
+  }
+
+ private:
+  // GPT-2 initialisation: N(0, 0.02) for matrices, residual output projections scaled by
+  // 1/sqrt(2 * n_layers), zero biases, LayerNorm (1, 0).
+  void init_weights(int n_layers) {
+    torch::NoGradGuard no_grad;
+    auto ends_with = [](const std::string& s, const std::string& suffix) {
+      return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+    };
+    for (auto& item : named_parameters()) {
+      const std::string& name = item.key();
+      torch::Tensor& p = item.value();
+      if (ends_with(name, ".bias")) {
+        p.zero_();
+      } else if (p.dim() >= 2) {
+        double std = kInitStd;
+        if (ends_with(name, "attn.proj.weight") || ends_with(name, "fc2.weight")) std /= std::sqrt(2.0 * n_layers);
+        p.normal_(0.0, std);
+      }
+    }
+  }
+
+  torch::nn::Embedding tok_emb_, pos_emb_;
+  torch::nn::Dropout drop_;
+  torch::nn::ModuleList blocks_;
+  torch::nn::LayerNorm ln_f_;
+  std::vector<Block> block_list_;
+};
+TORCH_MODULE(ByteTransformer);
+
+// ----------------------------------------------------------------------------------------------
+// Data
+
+/// The corpus split: bytes [0, train_end) train, [train_end, size) validation.
+struct Corpus {
+  std::vector<uint8_t> bytes;
+  int64_t train_end = 0;
+  int64_t train_size() const { return train_end; }
+  int64_t val_size() const { return static_cast<int64_t>(bytes.size()) - train_end; }
+};
+
+/// Copies windows of `len` bytes starting at `starts` into an int64 tensor [n, len] on `device`.
+torch::Tensor gather_windows(const Corpus& corpus, const std::vector<int64_t>& starts, int64_t len,
+                             const torch::Device& device) {
+  auto buf = torch::empty({static_cast<int64_t>(starts.size()), len}, torch::kUInt8);
+  uint8_t* out = buf.data_ptr<uint8_t>();
+  for (size_t i = 0; i < starts.size(); ++i)
+    std::copy_n(corpus.bytes.data() + starts[i], len, out + static_cast<int64_t>(i) * len);
+  return buf.to(torch::kLong).to(device);
+}
+
+// ----------------------------------------------------------------------------------------------
+// Optimizer and schedule
+
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const LmOptions& o, ByteTransformer& model) {
+  // Decay matrices (linear weights, embeddings); never biases or LayerNorm parameters.
+  std::vector<torch::Tensor> decay, no_decay;
+  for (auto& p : model->parameters()) (p.dim() >= 2 ? decay : no_decay).push_back(p);
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  switch (o.optimizer) {
+    case OptimizerKind::kAdamW: {
+      auto with = torch::optim::AdamWOptions(o.lr).betas(std::make_tuple(0.9, 0.95)).weight_decay(o.weight_decay);
+      auto without = with;
+      without.weight_decay(0.0);
+      groups.emplace_back(decay, std::make_unique<torch::optim::AdamWOptions>(with));
+      groups.emplace_back(no_decay, std::make_unique<torch::optim::AdamWOptions>(without));
+      return std::make_unique<torch::optim::AdamW>(groups, with);
+    }
+    case OptimizerKind::kAdam: {
+      auto with = torch::optim::AdamOptions(o.lr).betas(std::make_tuple(0.9, 0.95)).weight_decay(o.weight_decay);
+      auto without = with;
+      without.weight_decay(0.0);
+      groups.emplace_back(decay, std::make_unique<torch::optim::AdamOptions>(with));
+      groups.emplace_back(no_decay, std::make_unique<torch::optim::AdamOptions>(without));
+      return std::make_unique<torch::optim::Adam>(groups, with);
+    }
+    case OptimizerKind::kSgd: {
+      auto with = torch::optim::SGDOptions(o.lr).momentum(o.momentum).weight_decay(o.weight_decay);
+      auto without = with;
+      without.weight_decay(0.0);
+      groups.emplace_back(decay, std::make_unique<torch::optim::SGDOptions>(with));
+      groups.emplace_back(no_decay, std::make_unique<torch::optim::SGDOptions>(without));
+      return std::make_unique<torch::optim::SGD>(groups, with);
+    }
+  }
+  throw std::logic_error("unknown optimizer");
+}
+
+/// Learning rate of update number `step` (0-based): linear warm-up over the first
+/// round(warmup_frac * max_steps) updates, then cosine decay to min_lr_frac * lr at max_steps.
+double lr_at(const LmOptions& o, int64_t step) {
+  const int64_t warmup = std::llround(o.warmup_frac * static_cast<double>(o.max_steps));
+  if (step < warmup) return o.lr * static_cast<double>(step + 1) / static_cast<double>(warmup);
+  const double span = static_cast<double>(std::max<int64_t>(1, o.max_steps - warmup));
+  const double progress = std::min(1.0, static_cast<double>(step - warmup) / span);
+  const double min_lr = o.min_lr_frac * o.lr;
+  return min_lr + 0.5 * (o.lr - min_lr) * (1.0 + std::cos(std::numbers::pi * progress));
+}
+
+// ----------------------------------------------------------------------------------------------
+// Run
+
+struct RunState {
+  int64_t step = 0;
+  double first_val_bpb = std::numeric_limits<double>::quiet_NaN();
+  double last_val_bpb = std::numeric_limits<double>::quiet_NaN();
+  double last_train_bpb = std::numeric_limits<double>::quiet_NaN();
+  double last_lr = 0;
+  double step_seconds = 0;  // time spent in training steps (excludes evaluation)
+  int64_t n_params = 0;
+};
+
+std::string group_digits(int64_t n) {
+  const std::string digits = std::to_string(n);
+  std::string out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+nlohmann::json hyperparameters_json(const LmOptions& o) {
+  return {{"data", o.data},           {"data_limit", o.data_limit},
+          {"n_layers", o.n_layers},   {"d_model", o.d_model},
+          {"n_heads", o.n_heads},     {"context", o.context},
+          {"dropout", o.dropout},     {"optimizer", optimizer_name(o.optimizer)},
+          {"lr", o.lr},               {"momentum", o.momentum},
+          {"weight_decay", o.weight_decay}, {"batch_size", o.batch_size},
+          {"warmup_frac", o.warmup_frac},   {"min_lr_frac", o.min_lr_frac},
+          {"grad_clip", o.grad_clip}, {"max_steps", o.max_steps},
+          {"eval_interval", o.eval_interval}, {"eval_batches", o.eval_batches},
+          {"seed", o.seed},           {"threads", o.threads},
+          {"device", o.device}};
+}
+
+nlohmann::json number_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+
+/// Saves the parameters with torch::save (libtorch archive, loadable with torch::load into a
+/// ByteTransformer built from the sidecar) and the sidecar PATH.json; both written atomically.
+void save_checkpoint(const LmOptions& o, ByteTransformer& model, const RunState& st, bool complete) {
+  std::filesystem::path path(o.checkpoint);
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
+  const std::string tmp = o.checkpoint + ".tmp";
+  torch::save(model, tmp);
+  std::filesystem::rename(tmp, path);
+  nlohmann::json sidecar = {
+      {"workload", "lm"},
+      {"format", "torch::save of the ByteTransformer module (parameters only)"},
+      {"architecture",
+       {{"vocab_size", kVocab},
+        {"n_layers", o.n_layers},
+        {"d_model", o.d_model},
+        {"n_heads", o.n_heads},
+        {"context", o.context},
+        {"mlp_ratio", 4},
+        {"norm", "pre-layernorm"},
+        {"positional", "learned"},
+        {"tied_head", true}}},
+      {"hyperparameters", hyperparameters_json(o)},
+      {"step", st.step},
+      {"complete", complete},
+      {"val_bpb", number_or_null(st.last_val_bpb)},
+      {"n_params", st.n_params},
+      {"libtorch_version", TORCH_VERSION}};
+  write_file_atomic(o.checkpoint + ".json", sidecar.dump(2) + "\n");
+}
+
+}  // namespace
+
+int run_lm(const LmOptions& o) {
+  // Threads first: set_num_interop_threads throws once the inter-op pool has started.
+  try {
+    torch::set_num_interop_threads(1);
+  } catch (const std::exception&) {
+  }
+  torch::set_num_threads(o.threads);
+  set_blas_threads(o.threads);
+
+  torch::Device device(torch::kCPU);
+  if (o.device == "cuda") {
+    if (!torch::cuda::is_available())
+      throw ConfigError("--device cuda: CUDA is not available (CPU-only libtorch or no visible GPU); use --device cpu");
+    device = torch::Device(torch::kCUDA);
+  }
+
+  Corpus corpus;
+  corpus.bytes = read_bytes(o.data, o.data_limit, "--data");
+  corpus.train_end = static_cast<int64_t>(corpus.bytes.size()) * 9 / 10;
+  const int64_t window = o.context + 1;
+  if (corpus.val_size() < window || corpus.train_size() < window) {
+    throw ConfigError("--data " + o.data + ": " + std::to_string(corpus.bytes.size()) +
+                      " bytes leave a validation split of " + std::to_string(corpus.val_size()) +
+                      " bytes, fewer than --context + 1 = " + std::to_string(window) +
+                      "; raise --data-limit or lower --context");
+  }
+
+  // Fixed validation windows, evenly spaced over the validation split.
+  const int64_t n_eval = static_cast<int64_t>(o.eval_batches) * kEvalRows;
+  std::vector<int64_t> eval_starts(static_cast<size_t>(n_eval));
+  const int64_t eval_span = corpus.val_size() - window;
+  for (int64_t i = 0; i < n_eval; ++i)
+    eval_starts[static_cast<size_t>(i)] = corpus.train_end + (n_eval > 1 ? i * eval_span / (n_eval - 1) : 0);
+  const torch::Tensor eval_windows = gather_windows(corpus, eval_starts, window, device);
+
+  torch::manual_seed(o.seed);
+  ByteTransformer model(ModelConfig{o.n_layers, o.d_model, o.n_heads, o.context, o.dropout});
+  model->to(device);
+  auto optimizer = make_optimizer(o, model);
+  std::mt19937_64 rng(o.seed);
+  std::uniform_int_distribution<int64_t> pick_start(0, corpus.train_size() - window);
+
+  RunState st;
+  for (const auto& p : model->parameters()) st.n_params += p.numel();
+
+  // Progress lines go to stdout, or to stderr when stdout carries the --json summary.
+  std::FILE* log = o.json ? stderr : stdout;
+  std::fprintf(log,
+               "lm: %s parameters (%d layers, d_model %d, %d heads, context %d) | train %s bytes, validation %s "
+               "bytes (%lld windows) | %s %s, %d thread%s\n",
+               group_digits(st.n_params).c_str(), o.n_layers, o.d_model, o.n_heads, o.context,
+               group_digits(corpus.train_size()).c_str(), group_digits(corpus.val_size()).c_str(),
+               static_cast<long long>(n_eval), optimizer_name(o.optimizer), o.device.c_str(), o.threads,
+               o.threads == 1 ? "" : "s");
+  std::fflush(log);
+
+  auto json_summary = [&](const char* status) {
+    if (!o.json) return;
+    nlohmann::json j = {{"workload", "lm"},
+                        {"status", status},
+                        {"step", st.step},
+                        {"val_bpb", number_or_null(st.last_val_bpb)},
+                        {"first_val_bpb", number_or_null(st.first_val_bpb)},
+                        {"train_bpb", number_or_null(st.last_train_bpb)},
+                        {"n_params", st.n_params},
+                        {"step_seconds", st.step_seconds},
+                        {"tokens_per_second", number_or_null(st.step_seconds > 0
+                                                                 ? static_cast<double>(st.step) * o.batch_size *
+                                                                       o.context / st.step_seconds
+                                                                 : NAN)},
+                        {"checkpoint", o.checkpoint.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.checkpoint)}};
+    std::printf("%s\n", j.dump().c_str());
+    std::fflush(stdout);
+  };
+  auto diverged = [&](int64_t at_step, double loss) {
+    std::fprintf(stderr, "training diverged at step %lld (loss is %s); lower --lr\n", static_cast<long long>(at_step),
+                 std::isnan(loss) ? "NaN" : "Inf");
+    json_summary("diverged");
+    return static_cast<int>(ExitCode::kDiverged);
+  };
+
+  // Mean validation loss in bits per byte; NaN when a stop was requested mid-way.
+  auto evaluate = [&]() -> double {
+    torch::NoGradGuard no_grad;
+    model->eval();
+    double nats = 0;
+    for (int64_t first = 0; first < n_eval; first += kEvalRows) {
+      if (stop_requested()) return std::numeric_limits<double>::quiet_NaN();
+      torch::Tensor rows = eval_windows.slice(0, first, std::min(first + kEvalRows, n_eval));
+      torch::Tensor logits = model->forward(rows.slice(1, 0, o.context));
+      nats += F::cross_entropy(logits.reshape({-1, kVocab}), rows.slice(1, 1, window).reshape({-1}),
+                               F::CrossEntropyFuncOptions().reduction(torch::kSum))
+                  .item<double>();
+    }
+    model->train();
+    return nats / static_cast<double>(n_eval * o.context) / kLn2;
+  };
+
+  const double t_start = now_seconds();
+  double train_nats = 0;
+  int64_t train_count = 0;
+  std::vector<int64_t> starts(static_cast<size_t>(o.batch_size));
+  model->train();
+  while (st.step < o.max_steps && !stop_requested()) {
+    const double t_step = now_seconds();
+    for (auto& s : starts) s = pick_start(rng);
+    torch::Tensor batch = gather_windows(corpus, starts, window, device);
+    torch::Tensor logits = model->forward(batch.slice(1, 0, o.context));
+    torch::Tensor loss = F::cross_entropy(logits.reshape({-1, kVocab}), batch.slice(1, 1, window).reshape({-1}));
+    const double loss_value = loss.item<double>();
+    if (!std::isfinite(loss_value)) return diverged(st.step + 1, loss_value);
+    optimizer->zero_grad();
+    loss.backward();
+    if (o.grad_clip > 0) torch::nn::utils::clip_grad_norm_(model->parameters(), o.grad_clip);
+    st.last_lr = lr_at(o, st.step);
+    for (auto& group : optimizer->param_groups()) group.options().set_lr(st.last_lr);
+    optimizer->step();
+    ++st.step;
+    st.step_seconds += now_seconds() - t_step;
+    train_nats += loss_value;
+    ++train_count;
+
+    if (st.step % o.eval_interval != 0 && st.step != o.max_steps) continue;
+    if (stop_requested()) break;
+    const double val_bpb = evaluate();
+    if (stop_requested()) break;
+    if (!std::isfinite(val_bpb)) return diverged(st.step, val_bpb);
+    st.last_val_bpb = val_bpb;
+    if (std::isnan(st.first_val_bpb)) st.first_val_bpb = val_bpb;
+    st.last_train_bpb = train_nats / static_cast<double>(train_count) / kLn2;
+    train_nats = 0;
+    train_count = 0;
+    const double tokens_per_second =
+        static_cast<double>(st.step) * o.batch_size * o.context / std::max(st.step_seconds, 1e-9);
+    std::fprintf(log, "step %6lld/%lld  train_bpb %.4f  val_bpb %.4f  lr %.3e  elapsed %.1fs  tok/s %.0f\n",
+                 static_cast<long long>(st.step), static_cast<long long>(o.max_steps), st.last_train_bpb, val_bpb,
+                 st.last_lr, now_seconds() - t_start, tokens_per_second);
+    std::fflush(log);
+    report::intermediate(st.step, val_bpb);
+  }
+  const double train_seconds = now_seconds() - t_start;
+
+  if (stop_requested()) {
+    // Pruned (SIGTERM) or interrupted (SIGINT): keep the work, report no final value.
+    if (!o.checkpoint.empty()) save_checkpoint(o, model, st, /*complete=*/false);
+    std::fprintf(stderr, "stopped by %s after step %lld%s%s\n", stop_signal_name(), static_cast<long long>(st.step),
+                 o.checkpoint.empty() ? "" : "; checkpoint saved to ", o.checkpoint.c_str());
+    json_summary("stopped");
+    return static_cast<int>(ExitCode::kOk);
+  }
+
+  if (!o.checkpoint.empty()) save_checkpoint(o, model, st, /*complete=*/true);
+  const double tokens_per_second =
+      static_cast<double>(st.step) * o.batch_size * o.context / std::max(st.step_seconds, 1e-9);
+  report::attr("n_params", static_cast<double>(st.n_params));
+  report::attr("train_seconds", train_seconds);
+  report::attr("tokens_per_second", tokens_per_second);
+  report::final_value(st.last_val_bpb);
+  json_summary("complete");
+  return static_cast<int>(ExitCode::kOk);
+}
+
+}  // namespace autoglm::train

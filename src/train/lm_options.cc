@@ -1,0 +1,122 @@
+#include "train/lm_options.h"
+
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+
+#include <CLI/CLI.hpp>
+
+#include "autoglm/error.h"
+
+namespace autoglm::train {
+namespace {
+
+[[noreturn]] void bad(const std::string& message) { throw ConfigError(message); }
+
+std::string num(double v) {
+  std::ostringstream s;
+  s << v;
+  return s.str();
+}
+
+void validate(const LmOptions& o) {
+  auto positive = [](const char* flag, double v) {
+    if (!(v > 0)) bad(std::string(flag) + " must be > 0, got " + num(v));
+  };
+  auto in_range = [](const char* flag, double v, double lo, double hi, const char* hint) {
+    if (!(v >= lo && v <= hi)) bad(std::string(flag) + " must be in " + hint + ", got " + num(v));
+  };
+  if (o.data_limit < 0) bad("--data-limit must be >= 0 (0 uses the whole file), got " + std::to_string(o.data_limit));
+  positive("--n-layers", o.n_layers);
+  positive("--d-model", o.d_model);
+  positive("--n-heads", o.n_heads);
+  if (o.d_model % o.n_heads != 0)
+    bad("--d-model " + std::to_string(o.d_model) + " is not divisible by --n-heads " + std::to_string(o.n_heads) +
+        "; pick a d-model that is a multiple of n-heads");
+  if (o.context < 1 || o.context > 8192) bad("--context must be in [1, 8192] bytes, got " + std::to_string(o.context));
+  in_range("--dropout", o.dropout, 0.0, 0.95, "[0, 0.95]");
+  positive("--lr", o.lr);
+  in_range("--momentum", o.momentum, 0.0, 0.999999, "[0, 1)");
+  in_range("--weight-decay", o.weight_decay, 0.0, 1e3, "[0, 1000]");
+  positive("--batch-size", o.batch_size);
+  in_range("--warmup-frac", o.warmup_frac, 0.0, 1.0, "[0, 1]");
+  in_range("--min-lr-frac", o.min_lr_frac, 0.0, 1.0, "[0, 1]");
+  in_range("--grad-clip", o.grad_clip, 0.0, 1e30, "[0, inf) (0 disables clipping)");
+  positive("--max-steps", static_cast<double>(o.max_steps));
+  positive("--eval-interval", static_cast<double>(o.eval_interval));
+  positive("--eval-batches", o.eval_batches);
+  if (o.threads < 1 || o.threads > 1024) bad("--threads must be in [1, 1024], got " + std::to_string(o.threads));
+}
+
+}  // namespace
+
+const char* optimizer_name(OptimizerKind kind) {
+  switch (kind) {
+    case OptimizerKind::kAdamW: return "adamw";
+    case OptimizerKind::kAdam: return "adam";
+    case OptimizerKind::kSgd: return "sgd";
+  }
+  return "?";
+}
+
+bool parse_lm_options(int argc, char** argv, LmOptions& o) {
+  CLI::App app{
+      "Train a byte-level decoder-only transformer language model; objective: validation bits per byte "
+      "(minimize).\nReports intermediate values through AUTOGLM_REPORT_FD (see docs/protocol.md). "
+      "Exit codes: 0 done or stopped by SIGTERM/SIGINT (checkpoint saved, no final value), "
+      "2 bad flag, 3 diverged.",
+      "autoglm-train lm"};
+  std::string optimizer = optimizer_name(o.optimizer);
+  app.add_option("--data", o.data, "Text corpus, read as bytes; first 90% train, last 10% validation")
+      ->capture_default_str();
+  app.add_option("--data-limit", o.data_limit, "Use only the first N bytes of the corpus (0: all)")
+      ->capture_default_str();
+  app.add_option("--n-layers", o.n_layers, "Transformer blocks")->capture_default_str();
+  app.add_option("--d-model", o.d_model, "Embedding width (multiple of --n-heads)")->capture_default_str();
+  app.add_option("--n-heads", o.n_heads, "Attention heads")->capture_default_str();
+  app.add_option("--context", o.context, "Sequence length in bytes")->capture_default_str();
+  app.add_option("--dropout", o.dropout, "Dropout probability")->capture_default_str();
+  app.add_option("--optimizer", optimizer, "adamw, adam or sgd")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"adamw", "adam", "sgd"}));
+  app.add_option("--lr", o.lr, "Peak learning rate")->capture_default_str();
+  app.add_option("--momentum", o.momentum, "SGD momentum (sgd only)")->capture_default_str();
+  app.add_option("--weight-decay", o.weight_decay, "Weight decay on matrices")->capture_default_str();
+  app.add_option("--batch-size", o.batch_size, "Training windows per step")->capture_default_str();
+  app.add_option("--warmup-frac", o.warmup_frac, "Fraction of --max-steps of linear warm-up")->capture_default_str();
+  app.add_option("--min-lr-frac", o.min_lr_frac, "Cosine decay ends at this fraction of --lr")->capture_default_str();
+  app.add_option("--grad-clip", o.grad_clip, "Max global gradient norm (0: off)")->capture_default_str();
+  app.add_option("--max-steps", o.max_steps, "Training steps")->capture_default_str();
+  app.add_option("--eval-interval", o.eval_interval, "Evaluate and report every N steps")->capture_default_str();
+  app.add_option("--eval-batches", o.eval_batches, "Validation batches of 32 windows each")->capture_default_str();
+  app.add_option("--seed", o.seed, "Seed of init, dropout and batch sampling")->capture_default_str();
+  app.add_option("--threads", o.threads, "Intra-op CPU threads")->capture_default_str();
+  app.add_option("--device", o.device, "cpu or cuda")->capture_default_str()->check(CLI::IsMember({"cpu", "cuda"}));
+  app.add_option("--checkpoint", o.checkpoint, "Save the model here (plus PATH.json); empty: none");
+  app.add_flag("--json", o.json, "Print a final JSON summary line on stdout (progress goes to stderr)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    std::cout << app.help();
+    return false;
+  } catch (const CLI::ParseError& e) {
+    bad(std::string(e.what()) + "; see 'autoglm-train lm --help'");
+  }
+
+  if (optimizer == "adamw") o.optimizer = OptimizerKind::kAdamW;
+  else if (optimizer == "adam") o.optimizer = OptimizerKind::kAdam;
+  else o.optimizer = OptimizerKind::kSgd;
+
+#ifdef AUTOGLM_SOURCE_DIR
+  // The default corpus path is relative to the repository root; trials may run elsewhere.
+  if (app.count("--data") == 0 && !std::filesystem::exists(o.data)) {
+    std::filesystem::path fallback = std::filesystem::path(AUTOGLM_SOURCE_DIR) / o.data;
+    if (std::filesystem::exists(fallback)) o.data = fallback.string();
+  }
+#endif
+  validate(o);
+  return true;
+}
+
+}  // namespace autoglm::train

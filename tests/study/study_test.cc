@@ -1,0 +1,272 @@
+#include "autoglm/study.h"
+
+#include <cmath>
+#include <filesystem>
+#include <set>
+#include <thread>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "autoglm/error.h"
+
+namespace autoglm {
+namespace {
+
+std::unique_ptr<Study> memory_study(const std::string& sampler = "random", const std::string& pruner = "nop",
+                                    StudyDirection dir = StudyDirection::MINIMIZE) {
+  CreateStudyOptions o;
+  o.storage = open_storage(":memory:");
+  o.study_name = "s";
+  o.directions = {dir};
+  o.sampler = make_sampler(nlohmann::json{{"name", sampler}, {"seed", 1}});
+  o.pruner = make_pruner(nlohmann::json{{"name", pruner}});
+  return Study::create(std::move(o));
+}
+
+TEST(Study, AskTellAndBestTrial) {
+  auto study = memory_study();
+  for (int i = 0; i < 5; ++i) {
+    Trial t = study->ask();
+    double x = t.suggest_float("x", -1.0, 1.0);
+    study->tell(t, (x - 0.5) * (x - 0.5));
+  }
+  auto trials = study->trials();
+  ASSERT_EQ(trials.size(), 5u);
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(trials[i].number, i);
+    EXPECT_EQ(trials[i].state, TrialState::COMPLETE);
+  }
+  double best = INFINITY;
+  for (const auto& t : trials) best = std::min(best, t.values[0]);
+  EXPECT_DOUBLE_EQ(study->best_value(), best);
+  EXPECT_TRUE(std::holds_alternative<double>(study->best_params().at("x")));
+}
+
+TEST(Study, MaximizeBestTrial) {
+  auto study = memory_study("random", "nop", StudyDirection::MAXIMIZE);
+  for (double v : {1.0, 5.0, 3.0}) {
+    Trial t = study->ask();
+    study->tell(t, v);
+  }
+  EXPECT_EQ(study->best_trial().number, 1);
+  EXPECT_DOUBLE_EQ(study->best_value(), 5.0);
+}
+
+TEST(Study, NaNAndWrongCountBecomeFailWithReason) {
+  auto study = memory_study();
+  Trial a = study->ask();
+  auto fa = study->tell(a, NAN);
+  EXPECT_EQ(fa.state, TrialState::FAIL);
+  EXPECT_EQ(fa.system_attrs.at("fail_reason"), "the objective returned NaN");
+  Trial b = study->ask();
+  auto fb = study->tell(b.number(), TrialState::COMPLETE, {1.0, 2.0});
+  EXPECT_EQ(fb.state, TrialState::FAIL);
+  EXPECT_THROW(study->tell(b.number(), TrialState::COMPLETE, {1.0}), UpdateFinishedTrialError);
+  EXPECT_THROW(study->best_trial(), Error);
+}
+
+TEST(Study, SameNameDifferentDistributionIsRefused) {
+  auto study = memory_study();
+  Trial t = study->ask();
+  double x = t.suggest_float("x", 0.0, 1.0);
+  EXPECT_DOUBLE_EQ(t.suggest_float("x", 0.0, 1.0), x);  // same distribution: same value
+  try {
+    t.suggest_float("x", 0.0, 2.0);
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("parameter 'x' was already suggested"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(t.suggest_int("x", 0, 1), ConfigError);
+  EXPECT_THROW(t.suggest_float("bad", 1.0, 0.0), ConfigError);
+}
+
+TEST(Study, ConditionalDefineByRun) {
+  auto study = memory_study();
+  study->optimize(
+      [](Trial& t) {
+        std::string opt = t.suggest_categorical("optimizer", std::vector<std::string>{"sgd", "adamw"});
+        double v = 1.0;
+        if (opt == "sgd") v += t.suggest_float("momentum", 0.0, 0.99);
+        return v;
+      },
+      {.n_trials = 20});
+  int with_momentum = 0;
+  for (const auto& t : study->trials()) {
+    bool sgd = std::get<std::string>(t.param("optimizer")) == "sgd";
+    EXPECT_EQ(t.params.count("momentum"), sgd ? 1u : 0u);
+    with_momentum += sgd;
+  }
+  EXPECT_GT(with_momentum, 0);
+  EXPECT_LT(with_momentum, 20);
+}
+
+TEST(Study, EnqueuedTrialsRunFirstWithFixedParams) {
+  auto study = memory_study();
+  study->enqueue_trial({{"x", 0.25}, {"opt", std::string("sgd")}}, {{"baseline", true}});
+  study->optimize(
+      [](Trial& t) {
+        double x = t.suggest_float("x", 0.0, 1.0);
+        t.suggest_categorical("opt", std::vector<std::string>{"adamw", "sgd"});
+        t.suggest_int("n", 1, 4);
+        return x;
+      },
+      {.n_trials = 3});
+  auto trials = study->trials();
+  ASSERT_EQ(trials.size(), 3u);
+  EXPECT_DOUBLE_EQ(std::get<double>(trials[0].param("x")), 0.25);
+  EXPECT_EQ(std::get<std::string>(trials[0].param("opt")), "sgd");
+  EXPECT_EQ(trials[0].user_attrs.at("baseline"), true);
+  EXPECT_EQ(trials[0].params.count("n"), 1u);  // not fixed: sampled normally
+}
+
+TEST(Study, ObjectiveErrorsFailTheTrialAndTheStudyGoesOn) {
+  auto study = memory_study();
+  int calls = 0;
+  study->optimize(
+      [&](Trial& t) -> double {
+        ++calls;
+        t.suggest_float("x", 0.0, 1.0);
+        if (t.number() % 2 == 0) throw std::runtime_error("CUDA out of memory");
+        if (t.number() == 3) throw TrialPruned();
+        return 1.0;
+      },
+      {.n_trials = 6});
+  EXPECT_EQ(calls, 6);
+  auto trials = study->trials();
+  EXPECT_EQ(trials[0].state, TrialState::FAIL);
+  EXPECT_EQ(trials[0].system_attrs.at("fail_reason"), "CUDA out of memory");
+  EXPECT_EQ(trials[1].state, TrialState::COMPLETE);
+  EXPECT_EQ(trials[3].state, TrialState::PRUNED);
+  // stop_on_error: the first failure ends optimize and is rethrown.
+  auto strict = memory_study();
+  EXPECT_THROW(strict->optimize([](Trial&) -> double { throw std::runtime_error("boom"); },
+                                {.n_trials = 5, .stop_on_error = true}),
+               std::runtime_error);
+  EXPECT_EQ(strict->trials().size(), 1u);
+}
+
+TEST(Study, ReportShouldPruneAndPrunedValue) {
+  auto study = memory_study("random", "nop");
+  Trial t = study->ask();
+  t.report(0.9, 0);
+  t.report(0.5, 1);
+  t.report(0.7, 1);  // repeated step keeps the first value
+  EXPECT_FALSE(t.should_prune());
+  EXPECT_THROW(t.report(1.0, -1), ConfigError);
+  auto f = study->tell(t.number(), TrialState::PRUNED);
+  EXPECT_EQ(f.state, TrialState::PRUNED);
+  EXPECT_EQ(f.intermediate_values.at(1), 0.5);
+  ASSERT_EQ(f.values.size(), 1u);
+  EXPECT_DOUBLE_EQ(f.values[0], 0.5);
+}
+
+TEST(Study, ParallelJobsCallbacksAndTimeout) {
+  auto study = memory_study();
+  std::atomic<int> seen{0};
+  study->optimize(
+      [](Trial& t) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        return t.suggest_float("x", 0.0, 1.0);
+      },
+      {.n_trials = 20, .n_jobs = 4, .callbacks = {[&](Study&, const FrozenTrial&) { ++seen; }}});
+  EXPECT_EQ(seen.load(), 20);
+  std::set<int> numbers;
+  for (const auto& t : study->trials()) numbers.insert(t.number);
+  EXPECT_EQ(numbers.size(), 20u);
+  EXPECT_EQ(*numbers.rbegin(), 19);
+  auto t0 = std::chrono::steady_clock::now();
+  study->optimize(
+      [](Trial&) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        return 0.0;
+      },
+      {.timeout_seconds = 0.2});
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_LT(secs, 1.0);
+  EXPECT_GT(study->trials().size(), 22u);
+}
+
+TEST(Study, LoadIfExistsAndDirectionMismatch) {
+  auto storage = open_storage(":memory:");
+  CreateStudyOptions a;
+  a.storage = storage;
+  a.study_name = "x";
+  Study::create(std::move(a));
+  CreateStudyOptions b;
+  b.storage = storage;
+  b.study_name = "x";
+  EXPECT_THROW(Study::create(std::move(b)), DuplicatedStudyError);
+  CreateStudyOptions c;
+  c.storage = storage;
+  c.study_name = "x";
+  c.load_if_exists = true;
+  EXPECT_NO_THROW(Study::create(std::move(c)));
+  CreateStudyOptions d;
+  d.storage = storage;
+  d.study_name = "x";
+  d.load_if_exists = true;
+  d.directions = {StudyDirection::MAXIMIZE};
+  EXPECT_THROW(Study::create(std::move(d)), ConfigError);
+  EXPECT_THROW(Study::load(storage, "nope"), NotFoundError);
+}
+
+TEST(Study, StaleTrialsOfDeadProcessesBecomeFail) {
+  auto dir = std::filesystem::temp_directory_path() / ("autoglm-stale-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  std::string url = "sqlite:///" + (dir / "s.db").string();
+  {
+    CreateStudyOptions o;
+    o.storage = open_storage(url);
+    o.study_name = "stale";
+    auto study = Study::create(std::move(o));
+    study->ask();  // RUNNING, owned by this (live) process
+  }
+  pid_t child = fork();
+  if (child == 0) {
+    auto storage = open_storage(url);
+    auto study = Study::load(storage, "stale");
+    study->ask();  // RUNNING, owned by the child, which then dies without telling
+    _exit(0);
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  auto study = Study::load(open_storage(url), "stale");
+  EXPECT_EQ(study->fail_stale_trials(), 1);
+  auto trials = study->trials();
+  ASSERT_EQ(trials.size(), 2u);
+  EXPECT_EQ(trials[0].state, TrialState::RUNNING);  // our own process is alive
+  EXPECT_EQ(trials[1].state, TrialState::FAIL);
+  EXPECT_NE(trials[1].system_attrs.at("fail_reason").get<std::string>().find("stale trial"), std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Study, WorkerIdentityAlive) {
+  auto me = WorkerIdentity::current();
+  EXPECT_TRUE(me.alive());
+  auto other = me;
+  other.start_time += 1;  // same pid, different start: a reused pid is not us
+  EXPECT_FALSE(other.alive());
+}
+
+TEST(Registry, UnknownNamesAndOptionsHaveDidYouMean) {
+  try {
+    make_sampler(nlohmann::json{{"name", "tpee"}});
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("did you mean 'tpe'"), std::string::npos) << e.what();
+  }
+  try {
+    make_pruner(nlohmann::json{{"name", "median"}, {"n_startup_trial", 3}});
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("n_startup_trials"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(make_sampler(nlohmann::json(42)), ConfigError);
+  EXPECT_NO_THROW(make_sampler(nlohmann::json("random")));
+}
+
+}  // namespace
+}  // namespace autoglm
