@@ -65,6 +65,8 @@ struct ObjectiveConfig {
   double grace_period_seconds = 10.0;
   /// Take the final value from this named metric instead of {"value": V}. Default: none.
   std::optional<std::string> metric;
+  /// How the objective value is called in messages ("val bpb"). Default "value".
+  std::string value_name = "value";
   /// Per-trial log folder. Empty (default): the CLI picks `<db stem>-logs/<study>/` beside the
   /// storage file.
   std::string log_dir;

@@ -14,9 +14,11 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <random>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -106,8 +108,9 @@ std::tuple<double, double, std::optional<double>> parzen_bounds(const Distributi
 // ---- observations ----
 /// Rank key of one observation, compared lexicographically (smaller is better): step_key is -inf
 /// for COMPLETE, -(last step) for PRUNED with intermediate values (value +inf when that value is
-/// NaN), 1 for PRUNED without any (value 0), +inf for RUNNING (value +inf); values are the
-/// objective values multiplied by -1 for maximized directions.
+/// NaN), 1 for PRUNED without any (value 0), +inf for RUNNING (value +inf, times -1 when
+/// maximizing, as Optuna 3.1); values are the objective values multiplied by -1 for maximized
+/// directions.
 struct Score {
   double step_key = 0;
   std::vector<double> values;
@@ -138,10 +141,11 @@ std::pair<std::vector<int>, std::vector<int>> split_observation_pairs(const std:
 int argmax_log_ratio(const std::vector<double>& log_l, const std::vector<double>& log_g);
 
 /// Fits l(x) to `below` and g(x) to `above`, draws n_candidates from l and returns the one that
-/// maximizes l(x)/g(x) (internal values by name).
+/// maximizes l(x)/g(x) (internal values by name). `rng_mutex`, when given, is held while drawing.
 std::map<std::string, double> sample_and_compare(const ParamColumns& below, const ParamColumns& above,
                                                  const SearchSpace& search_space,
                                                  const ParzenEstimatorParameters& parameters,
-                                                 int n_candidates, std::mt19937_64& rng);
+                                                 int n_candidates, std::mt19937_64& rng,
+                                                 std::mutex* rng_mutex = nullptr);
 
 }  // namespace autoglm::tpe

@@ -91,7 +91,7 @@ class SQLiteStorage final : public Storage {
 
  private:
   class Stmt;
-  enum class TxnKind { kRead, kWrite };
+  enum class TxnKind { kNone, kRead, kWrite };  // kNone: a single statement outside a transaction
   using Bind = std::variant<int64_t, std::string>;
   struct TrialInfo {
     int64_t study_id;

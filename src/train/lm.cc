@@ -347,9 +347,9 @@ int run_lm(const LmOptions& o) {
   // Progress lines go to stdout, or to stderr when stdout carries the --json summary.
   std::FILE* log = o.json ? stderr : stdout;
   std::fprintf(log,
-               "lm: %s parameters (%d layers, d_model %d, %d heads, context %d) | train %s bytes, validation %s "
+               "lm: %s parameters (%d layer%s, d_model %d, %d heads, context %d) | train %s bytes, validation %s "
                "bytes (%lld windows) | %s %s, %d thread%s\n",
-               group_digits(st.n_params).c_str(), o.n_layers, o.d_model, o.n_heads, o.context,
+               group_digits(st.n_params).c_str(), o.n_layers, o.n_layers == 1 ? "" : "s", o.d_model, o.n_heads, o.context,
                group_digits(corpus.train_size()).c_str(), group_digits(corpus.val_size()).c_str(),
                static_cast<long long>(n_eval), optimizer_name(o.optimizer), o.device.c_str(), o.threads,
                o.threads == 1 ? "" : "s");

@@ -1,0 +1,158 @@
+// `autoglm`: the command-line front end (docs/cli.md).
+//
+//   autoglm tune CONFIG.yaml [--storage URL] [--study NAME] [--n-trials N] [--timeout SEC]
+//                            [--n-jobs N] [--seed S]
+//   autoglm studies [--storage URL] [--format table|json]
+//   autoglm trials --study NAME [--storage URL] [--state S] [--format table|csv|json]
+//   autoglm best --study NAME [--storage URL] [--format text|json]
+//   autoglm train WORKLOAD ARGS...      (execs autoglm-train beside this binary)
+//   autoglm --version | --help | VERB --help
+//
+// Exit codes: 0 success, 1 engine failure, 2 bad input (one line on stderr, nothing written),
+// 130 interrupted by Ctrl-C (143 by SIGTERM).
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "autoglm/error.h"
+#include "cli/cli.h"
+
+#ifndef AUTOGLM_VERSION
+#define AUTOGLM_VERSION "0.0.0"
+#endif
+
+namespace autoglm::cli {
+
+int run_train(const std::vector<std::string>& args) {
+  const std::filesystem::path exe = std::filesystem::path(self_dir()) / "autoglm-train";
+  if (::access(exe.c_str(), X_OK) != 0)
+    throw ConfigError("autoglm-train was not built (expected at " + exe.string() +
+                      "); configure with -DAUTOGLM_WITH_TORCH=ON and build the autoglm-train target");
+  if (args.empty())
+    throw ConfigError("train: missing the workload; usage: autoglm train WORKLOAD ARGS... (e.g. autoglm train lm --help)");
+  std::vector<std::string> argv_s;
+  argv_s.push_back(exe.string());
+  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_s) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  ::execv(exe.c_str(), argv.data());
+  throw Error("cannot run " + exe.string() + ": " + std::strerror(errno));
+}
+
+}  // namespace autoglm::cli
+
+namespace {
+
+std::string one_line(std::string s) {
+  for (char& c : s)
+    if (c == '\n' || c == '\r') c = ' ';
+  while (!s.empty() && s.back() == ' ') s.pop_back();
+  return s;
+}
+
+int fail(const std::string& message, int code) {
+  std::cerr << "autoglm: error: " << one_line(message) << std::endl;
+  return code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace autoglm::cli;
+  std::vector<std::string> args(argv + 1, argv + argc);
+
+  // `train` passes everything after the workload name through untouched.
+  if (!args.empty() && args[0] == "train") {
+    try {
+      return run_train(std::vector<std::string>(args.begin() + 1, args.end()));
+    } catch (const autoglm::Error& e) {
+      return fail(e.what(), kExitUsage);
+    }
+  }
+
+  CLI::App app{"Open-AutoGLM: hyperparameter optimization for language models and any training command.\n"
+               "Describe a search space and an objective in YAML, then `autoglm tune CONFIG.yaml`.",
+               "autoglm"};
+  app.set_version_flag("--version", std::string("autoglm ") + AUTOGLM_VERSION);
+  app.set_help_all_flag("--help-all", "Help of every verb");
+
+  TuneFlags tune;
+  std::string storage = kDefaultStorage;
+  int n_trials = 0, n_jobs = 0;
+  double timeout = 0;
+  uint64_t seed = 0;
+  std::string storage_t, study_t;
+  auto* tune_cmd = app.add_subcommand("tune", "Run a study from a YAML config, or resume it (same command)");
+  tune_cmd->add_option("config", tune.config_path, "Study config (YAML; see docs/config.md)")->required();
+  auto* o_storage = tune_cmd->add_option("--storage", storage_t, std::string("Storage URL (default: the config's `storage`, else ") +
+                                                                     kDefaultStorage + ")");
+  auto* o_study = tune_cmd->add_option("--study", study_t, "Study name (default: the config's `study`, else its file name)");
+  auto* o_trials = tune_cmd->add_option(
+      "--n-trials", n_trials,
+      "TOTAL trials with a result (COMPLETE or PRUNED) the study should have; a resumed study runs only the missing ones");
+  auto* o_timeout = tune_cmd->add_option("--timeout", timeout, "Stop starting trials after SEC seconds");
+  auto* o_jobs = tune_cmd->add_option("--n-jobs", n_jobs, "Trials run in parallel (default: the config's n_jobs, else 1)");
+  auto* o_seed = tune_cmd->add_option("--seed", seed, "Sampler seed (overrides the config)");
+
+  std::string fmt_studies = "table";
+  auto* studies_cmd = app.add_subcommand("studies", "List the studies in a storage");
+  studies_cmd->add_option("--storage", storage, "Storage URL")->capture_default_str();
+  studies_cmd->add_option("--format", fmt_studies, "table or json")->capture_default_str();
+
+  std::string study_name, state, fmt_trials = "table";
+  auto* trials_cmd = app.add_subcommand("trials", "List the trials of a study");
+  trials_cmd->add_option("--study", study_name, "Study name (see `autoglm studies`)")->required();
+  trials_cmd->add_option("--storage", storage, "Storage URL")->capture_default_str();
+  auto* o_state = trials_cmd->add_option("--state", state, "Only trials in this state: WAITING, RUNNING, COMPLETE, PRUNED, FAIL");
+  trials_cmd->add_option("--format", fmt_trials, "table, csv or json")->capture_default_str();
+
+  std::string fmt_best = "text";
+  auto* best_cmd = app.add_subcommand("best", "Show the best trial of a study (the Pareto front for several objectives)");
+  best_cmd->add_option("--study", study_name, "Study name (see `autoglm studies`)")->required();
+  best_cmd->add_option("--storage", storage, "Storage URL")->capture_default_str();
+  best_cmd->add_option("--format", fmt_best, "text or json")->capture_default_str();
+
+  app.add_subcommand("train", "Run a built-in training workload: autoglm train WORKLOAD ARGS... (e.g. lm --help)");
+  app.require_subcommand(0, 1);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::string verb;
+    for (auto* sub : app.get_subcommands()) verb = sub->get_name();
+    return fail(std::string(e.what()) + "; run 'autoglm " + (verb.empty() ? "" : verb + " ") + "--help'", kExitUsage);
+  }
+
+  try {
+    if (tune_cmd->parsed()) {
+      if (o_storage->count()) tune.storage = storage_t;
+      if (o_study->count()) tune.study = study_t;
+      if (o_trials->count()) tune.n_trials = n_trials;
+      if (o_timeout->count()) tune.timeout_seconds = timeout;
+      if (o_jobs->count()) tune.n_jobs = n_jobs;
+      if (o_seed->count()) tune.seed = seed;
+      return run_tune(tune);
+    }
+    if (studies_cmd->parsed()) return run_studies(storage, fmt_studies);
+    if (trials_cmd->parsed())
+      return run_trials(storage, study_name, o_state->count() ? std::optional<std::string>(state) : std::nullopt,
+                        fmt_trials);
+    if (best_cmd->parsed()) return run_best(storage, study_name, fmt_best);
+    return fail("missing a verb; run 'autoglm --help' (verbs: tune, studies, trials, best, train)", kExitUsage);
+  } catch (const autoglm::Error& e) {
+    return fail(e.what(), kExitUsage);
+  } catch (const std::exception& e) {
+    return fail(std::string("internal error: ") + e.what(), kExitFailure);
+  }
+}

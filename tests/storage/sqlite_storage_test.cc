@@ -1,0 +1,395 @@
+// SQLite-specific behaviour: persistence across reopen, file format (WAL, schema version,
+// NaN encoding), refusal of foreign / newer files, URL parsing, and several processes writing
+// one file at once.
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "autoglm/error.h"
+#include "autoglm/storage.h"
+#include "storage/in_memory_storage.h"
+#include "storage/sqlite_storage.h"
+#include "storage/storage_test_util.h"
+
+namespace autoglm {
+namespace {
+
+using testing_util::expect_same_trial;
+using testing_util::TempDir;
+using json = nlohmann::json;
+
+const std::vector<StudyDirection> kMin{StudyDirection::MINIMIZE};
+
+// A raw connection for inspecting / tampering with files behind the storage's back.
+class RawDb {
+ public:
+  explicit RawDb(const std::string& path) {
+    if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) throw std::runtime_error("open " + path);
+  }
+  ~RawDb() { sqlite3_close(db_); }
+  std::string scalar(const std::string& sql) {
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
+      throw std::runtime_error(sqlite3_errmsg(db_));
+    }
+    std::string out;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+      out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+    }
+    sqlite3_finalize(st);
+    return out;
+  }
+  void exec(const std::string& sql) {
+    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) throw std::runtime_error(sqlite3_errmsg(db_));
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+template <typename E, typename F>
+std::string message_of(F&& f) {
+  try {
+    f();
+  } catch (const E& e) {
+    return e.what();
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "wrong exception type: " << e.what();
+    return "";
+  }
+  ADD_FAILURE() << "no exception";
+  return "";
+}
+
+bool contains(const std::string& haystack, const std::string& needle) { return haystack.find(needle) != std::string::npos; }
+
+TEST(SQLiteStorage, ReopenSeesEverything) {
+  TempDir dir;
+  const std::string url = "sqlite:///" + dir.file("persist.db");
+  std::vector<FrozenTrial> before;
+  int64_t study_id;
+  {
+    auto s = open_storage(url);
+    EXPECT_EQ(s->url(), url);
+    study_id = s->create_new_study("persist", {StudyDirection::MINIMIZE, StudyDirection::MAXIMIZE});
+    s->set_study_user_attr(study_id, "owner", "ünï");
+    s->set_study_system_attr(study_id, "cfg", json{{"a", {1, 2}}});
+    for (int i = 0; i < 5; ++i) {
+      const int64_t t = s->create_new_trial(study_id);
+      s->set_trial_param(t, "lr", 1e-3 * (i + 1), FloatDistribution{1e-4, 1e-1, true, std::nullopt});
+      s->set_trial_param(t, "opt", i % 2, CategoricalDistribution{{std::string("adam"), std::string("sgd")}});
+      s->set_trial_intermediate_value(t, 0, i == 2 ? std::numeric_limits<double>::quiet_NaN() : i);
+      s->set_trial_user_attr(t, "i", i);
+      if (i < 4) s->set_trial_state_values(t, TrialState::COMPLETE, {1.0 * i, -1.0 * i});
+    }
+    FrozenTrial w;
+    w.state = TrialState::WAITING;
+    s->create_new_trial(study_id, w);
+    before = s->get_all_trials(study_id);
+  }
+  auto s = open_storage(url);
+  EXPECT_EQ(s->get_study_id_from_name("persist"), study_id);
+  EXPECT_EQ(s->get_study_directions(study_id).size(), 2u);
+  EXPECT_EQ(s->get_study_user_attrs(study_id).at("owner"), "ünï");
+  EXPECT_EQ(s->get_study_system_attrs(study_id).at("cfg"), (json{{"a", {1, 2}}}));
+  auto after = s->get_all_trials(study_id);
+  ASSERT_EQ(after.size(), before.size());
+  for (size_t i = 0; i < after.size(); ++i) expect_same_trial(after[i], before[i]);
+  // And it goes on numbering where it stopped.
+  EXPECT_EQ(s->get_trial(s->create_new_trial(study_id)).number, 6);
+}
+
+TEST(SQLiteStorage, FileFormat) {
+  TempDir dir;
+  const std::string path = dir.file("format.db");
+  {
+    SQLiteStorage s(path);
+    const int64_t id = s.create_new_study("f", kMin);
+    const int64_t t = s.create_new_trial(id);
+    s.set_trial_intermediate_value(t, 0, std::numeric_limits<double>::quiet_NaN());
+    s.set_trial_intermediate_value(t, 1, -std::numeric_limits<double>::infinity());
+    s.set_trial_intermediate_value(t, 2, 0.5);
+
+    RawDb raw(path);
+    EXPECT_EQ(raw.scalar("PRAGMA journal_mode"), "wal");
+    EXPECT_EQ(raw.scalar("SELECT version FROM autoglm_schema"), "1");
+    EXPECT_EQ(raw.scalar("SELECT COUNT(*) FROM autoglm_schema"), "1");
+    EXPECT_EQ(raw.scalar("SELECT value_type FROM trial_intermediate_values WHERE step = 0"), "3");
+    EXPECT_EQ(raw.scalar("SELECT value_type FROM trial_intermediate_values WHERE step = 1"), "2");
+    EXPECT_EQ(raw.scalar("SELECT value FROM trial_intermediate_values WHERE step = 2"), "0.5");
+    EXPECT_EQ(raw.scalar("SELECT state FROM trials"), "RUNNING");
+    EXPECT_NE(raw.scalar("SELECT datetime_start_us FROM trials"), "");
+  }
+  // Reopening an existing file does not add a second version row.
+  SQLiteStorage again(path);
+  EXPECT_EQ(RawDb(path).scalar("SELECT COUNT(*) FROM autoglm_schema"), "1");
+}
+
+TEST(SQLiteStorage, NewerSchemaRefused) {
+  TempDir dir;
+  const std::string path = dir.file("newer.db");
+  { SQLiteStorage s(path); }
+  RawDb(path).exec("UPDATE autoglm_schema SET version = 2");
+  const std::string msg = message_of<StorageError>([&] { SQLiteStorage s(path); });
+  EXPECT_TRUE(contains(msg, "newer Open-AutoGLM (schema 2 > 1); upgrade autoglm")) << msg;
+  EXPECT_TRUE(contains(msg, path)) << msg;
+  EXPECT_TRUE(contains(message_of<StorageError>([&] { open_storage("sqlite:///" + path); }), "schema 2 > 1"));
+}
+
+TEST(SQLiteStorage, NonDatabaseFileRefusedAndLeftAlone) {
+  TempDir dir;
+  const std::string path = dir.file("notes.db");
+  const std::string content(4096, 'x');
+  std::ofstream(path) << content;
+  const std::string msg = message_of<StorageError>([&] { SQLiteStorage s(path); });
+  EXPECT_TRUE(contains(msg, "not an SQLite database")) << msg;
+  EXPECT_TRUE(contains(msg, path)) << msg;
+  EXPECT_EQ(read_file(path), content);
+}
+
+TEST(SQLiteStorage, ForeignSQLiteDatabaseRefusedAndLeftAlone) {
+  TempDir dir;
+  const std::string path = dir.file("other.db");
+  RawDb(path).exec("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL); INSERT INTO invoices VALUES (1, 9.5)");
+  const std::string bytes = read_file(path);
+  const std::string msg = message_of<StorageError>([&] { SQLiteStorage s(path); });
+  EXPECT_TRUE(contains(msg, "not an Open-AutoGLM storage")) << msg;
+  EXPECT_TRUE(contains(msg, "invoices")) << msg;
+  EXPECT_EQ(read_file(path), bytes);
+  EXPECT_EQ(RawDb(path).scalar("PRAGMA journal_mode"), "delete");
+}
+
+TEST(SQLiteStorage, EmptyFileBecomesAStorage) {
+  TempDir dir;
+  const std::string path = dir.file("empty.db");
+  std::ofstream(path).close();
+  auto s = open_storage(path);
+  EXPECT_EQ(s->url(), "sqlite:///" + path);
+  s->create_new_study("x", kMin);
+}
+
+TEST(SQLiteStorage, UnreachablePathRefused) {
+  TempDir dir;
+  const std::string missing_dir = dir.file("no/such/dir");
+  std::string msg = message_of<StorageError>([&] { open_storage("sqlite:///" + missing_dir + "/x.db"); });
+  EXPECT_TRUE(contains(msg, missing_dir)) << msg;
+  EXPECT_TRUE(contains(msg, "does not exist")) << msg;
+  msg = message_of<StorageError>([&] { open_storage("sqlite:///" + dir.path()); });
+  EXPECT_TRUE(contains(msg, "is a directory")) << msg;
+}
+
+TEST(SQLiteStorage, UnwritableDirectoryRefused) {
+  if (geteuid() == 0) GTEST_SKIP() << "permission checks do not apply to root";
+  TempDir dir;
+  const std::string ro = dir.file("ro");
+  std::filesystem::create_directory(ro);
+  std::filesystem::permissions(ro, std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec);
+  const std::string msg = message_of<StorageError>([&] { open_storage("sqlite:///" + ro + "/x.db"); });
+  EXPECT_TRUE(contains(msg, ro)) << msg;
+  std::filesystem::permissions(ro, std::filesystem::perms::owner_all);
+}
+
+TEST(StorageUrl, Forms) {
+  EXPECT_EQ(sqlite_path_from_url("sqlite:///rel/a.db"), "rel/a.db");
+  EXPECT_EQ(sqlite_path_from_url("sqlite:////abs/a.db"), "/abs/a.db");
+  EXPECT_EQ(sqlite_path_from_url("results/study.db"), "results/study.db");
+  EXPECT_EQ(sqlite_path_from_url("/abs/study.sqlite3"), "/abs/study.sqlite3");
+  EXPECT_EQ(sqlite_path_from_url(""), std::nullopt);
+  EXPECT_EQ(sqlite_path_from_url(":memory:"), std::nullopt);
+  EXPECT_EQ(sqlite_path_from_url("sqlite://a.db"), std::nullopt);
+  EXPECT_EQ(sqlite_path_from_url("sqlite:///"), std::nullopt);
+  EXPECT_EQ(sqlite_path_from_url("postgresql://u@h/db"), std::nullopt);
+  EXPECT_EQ(sqlite_path_from_url("notes.txt"), std::nullopt);
+
+  EXPECT_EQ(open_storage("")->url(), ":memory:");
+  EXPECT_EQ(open_storage(":memory:")->url(), ":memory:");
+  EXPECT_NE(dynamic_cast<InMemoryStorage*>(open_storage("").get()), nullptr);
+  EXPECT_NE(dynamic_cast<SQLiteStorage*>(open_storage("sqlite:///:memory:").get()), nullptr);
+
+  TempDir dir;
+  auto plain = open_storage(dir.file("plain.db"));
+  EXPECT_EQ(plain->url(), "sqlite:///" + dir.file("plain.db"));
+  EXPECT_TRUE(std::filesystem::exists(dir.file("plain.db")));
+}
+
+TEST(StorageUrl, UnsupportedFormsRefusedWithMessage) {
+  std::string msg = message_of<ConfigError>([] { open_storage("postgresql://alice:s3cret@db.example/hpo"); });
+  EXPECT_TRUE(contains(msg, "not supported yet")) << msg;
+  EXPECT_TRUE(contains(msg, "postgresql://alice:***@db.example/hpo")) << msg;
+  EXPECT_FALSE(contains(msg, "s3cret")) << msg;
+  EXPECT_TRUE(contains(msg, "sqlite:///")) << msg;
+
+  msg = message_of<ConfigError>([] { open_storage("mysql://u@h/db"); });
+  EXPECT_TRUE(contains(msg, "mysql://u@h/db")) << msg;
+  EXPECT_TRUE(contains(msg, "unsupported scheme 'mysql'")) << msg;
+  EXPECT_TRUE(contains(msg, ":memory:")) << msg;
+
+  msg = message_of<ConfigError>([] { open_storage("sqlite://study.db"); });
+  EXPECT_TRUE(contains(msg, "sqlite:///study.db")) << msg;
+  msg = message_of<ConfigError>([] { open_storage("sqlite:///"); });
+  EXPECT_TRUE(contains(msg, "no file path")) << msg;
+  msg = message_of<ConfigError>([] { open_storage("sqlte:///x.db"); });
+  EXPECT_TRUE(contains(msg, "sqlte")) << msg;
+  msg = message_of<ConfigError>([] { open_storage("study.txt"); });
+  EXPECT_TRUE(contains(msg, "'study.txt'")) << msg;
+  EXPECT_TRUE(contains(msg, ".db")) << msg;
+  for (const std::string& m : {msg}) EXPECT_EQ(m.find('\n'), std::string::npos);
+}
+
+TEST(SQLiteStorage, WriterWaitsOutALongLockAndWritesOnce) {
+  // Another connection holds the write lock longer than SQLite's busy timeout (1 s): the write
+  // must back off, retry and land exactly once; readers are not blocked meanwhile (WAL).
+  TempDir dir;
+  const std::string path = dir.file("locked.db");
+  SQLiteStorage s(path);
+  const int64_t id = s.create_new_study("locked", kMin);
+  s.create_new_trial(id);
+
+  RawDb holder(path);
+  holder.exec("BEGIN IMMEDIATE");
+  std::thread release([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1300));
+    holder.exec("COMMIT");
+  });
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(s.get_all_trials(id).size(), 1u);  // a read while the lock is held
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(500));
+  const int64_t t = s.create_new_trial(id);
+  const auto waited = std::chrono::steady_clock::now() - t0;
+  release.join();
+  EXPECT_GE(waited, std::chrono::milliseconds(1200));
+  EXPECT_EQ(s.get_trial(t).number, 1);
+  EXPECT_EQ(s.get_n_trials(id), 2);
+}
+
+// Runs `work(worker)` in `n` forked children on their own connections; returns the exit codes.
+template <typename F>
+std::vector<int> run_in_children(int n, F work) {
+  std::vector<pid_t> pids;
+  for (int k = 0; k < n; ++k) {
+    pid_t pid = fork();
+    if (pid == 0) {
+      int rc = 0;
+      try {
+        rc = work(k);
+      } catch (const std::exception& e) {
+        fprintf(stderr, "worker %d: %s\n", k, e.what());
+        rc = 3;
+      }
+      _exit(rc);
+    }
+    pids.push_back(pid);
+  }
+  std::vector<int> codes;
+  for (pid_t pid : pids) {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    codes.push_back(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+  }
+  return codes;
+}
+
+TEST(SQLiteStorage, SeveralProcessesCreateTrialsConcurrently) {
+  TempDir dir;
+  const std::string url = "sqlite:///" + dir.file("shared.db");
+  int64_t study_id;
+  { study_id = open_storage(url)->create_new_study("shared", kMin); }
+  constexpr int kWorkers = 4, kTrialsEach = 50;
+  auto codes = run_in_children(kWorkers, [&](int worker) {
+    auto s = open_storage(url);
+    for (int i = 0; i < kTrialsEach; ++i) {
+      const int64_t t = s->create_new_trial(study_id);
+      s->set_trial_param(t, "x", i, IntDistribution{0, 100});
+      s->set_trial_param(t, "w", worker, CategoricalDistribution{{int64_t{0}, int64_t{1}, int64_t{2}, int64_t{3}}});
+      for (int step = 0; step < 3; ++step) s->set_trial_intermediate_value(t, step, worker * 1000 + i + 0.5 * step);
+      s->set_trial_user_attr(t, "worker", worker);
+      s->set_trial_state_values(t, TrialState::COMPLETE, {static_cast<double>(worker * 1000 + i)});
+    }
+    return 0;
+  });
+  for (int c : codes) EXPECT_EQ(c, 0);
+
+  auto s = open_storage(url);
+  auto trials = s->get_all_trials(study_id);
+  ASSERT_EQ(trials.size(), static_cast<size_t>(kWorkers * kTrialsEach));
+  std::set<std::pair<int, int>> seen;  // (worker, i)
+  for (size_t n = 0; n < trials.size(); ++n) {
+    const FrozenTrial& t = trials[n];
+    EXPECT_EQ(t.number, static_cast<int>(n));  // distinct and contiguous
+    ASSERT_EQ(t.state, TrialState::COMPLETE);
+    const int worker = t.user_attrs.at("worker").get<int>();
+    const int i = static_cast<int>(t.params.at("x"));
+    EXPECT_EQ(t.params.at("w"), worker);
+    EXPECT_EQ(t.values, std::vector<double>{static_cast<double>(worker * 1000 + i)});
+    ASSERT_EQ(t.intermediate_values.size(), 3u);
+    EXPECT_EQ(t.intermediate_values.at(2), worker * 1000 + i + 1.0);
+    EXPECT_TRUE(seen.insert({worker, i}).second) << "duplicated write of worker " << worker << " trial " << i;
+  }
+  EXPECT_EQ(seen.size(), static_cast<size_t>(kWorkers * kTrialsEach));
+}
+
+TEST(SQLiteStorage, SeveralProcessesOpenAFreshFileAtOnce) {
+  TempDir dir;
+  const std::string path = dir.file("fresh.db");
+  auto codes = run_in_children(4, [&](int worker) {
+    auto s = open_storage(path);
+    const int64_t id = s->create_new_study("study-" + std::to_string(worker), kMin);
+    s->create_new_trial(id);
+    return 0;
+  });
+  for (int c : codes) EXPECT_EQ(c, 0);
+  auto s = open_storage(path);
+  EXPECT_EQ(s->get_all_studies().size(), 4u);
+  EXPECT_EQ(RawDb(path).scalar("SELECT COUNT(*) FROM autoglm_schema"), "1");
+}
+
+TEST(SQLiteStorage, SeveralProcessesPopWaitingTrials) {
+  TempDir dir;
+  const std::string url = "sqlite:///" + dir.file("queue.db");
+  constexpr int kWaiting = 80;
+  int64_t study_id;
+  {
+    auto s = open_storage(url);
+    study_id = s->create_new_study("queue", kMin);
+    FrozenTrial w;
+    w.state = TrialState::WAITING;
+    for (int i = 0; i < kWaiting; ++i) s->create_new_trial(study_id, w);
+  }
+  auto codes = run_in_children(4, [&](int worker) {
+    auto s = open_storage(url);
+    while (auto t = s->pop_waiting_trial(study_id)) {
+      s->set_trial_system_attr(*t, "worker", worker);
+      s->set_trial_state_values(*t, TrialState::COMPLETE, {1.0});
+    }
+    return 0;
+  });
+  for (int c : codes) EXPECT_EQ(c, 0);
+  auto s = open_storage(url);
+  auto trials = s->get_all_trials(study_id);
+  ASSERT_EQ(trials.size(), static_cast<size_t>(kWaiting));
+  for (const auto& t : trials) {
+    // A trial handed out twice would have been finished twice: the second finish throws
+    // UpdateFinishedTrialError and its worker exits non-zero.
+    EXPECT_EQ(t.state, TrialState::COMPLETE);
+    EXPECT_TRUE(t.system_attrs.count("worker"));
+  }
+}
+
+}  // namespace
+}  // namespace autoglm
