@@ -13,8 +13,9 @@ tpe_parity_test.cc). The JSON is committed; the tests never run Python.
 Two log-densities are recorded for each Parzen estimator:
   - "log_pdf": Optuna 3.1.0 exactly. Its truncated-normal log-pdf omits the -log(sigma) term of
     each continuous component (optuna issue #5109);
-  - "log_pdf_scaled": the same estimator with that term restored (the fix Optuna merged in
-    PR #5110, released in 3.5), obtained here by wrapping Optuna's own truncnorm.logpdf.
+  - "log_pdf_exact": the same estimator with that term restored (the fix Optuna merged in
+    PR #5110, released in 3.5), obtained here by wrapping Optuna's own truncnorm.logpdf
+    (TPESamplerOptions::exact_log_pdf in the C++ engine).
 Non-finite numbers are written as the strings "Infinity", "-Infinity" and "NaN" (JSON has no
 literal for them).
 """
@@ -72,7 +73,7 @@ def dist_json(d):
 _original_logpdf = _truncnorm.logpdf
 
 
-def _scaled_logpdf(x, a, b, loc=0, scale=1):
+def _exact_logpdf(x, a, b, loc=0, scale=1):
     # Optuna 3.1's logpdf is the standardized density; a density in x needs -log(scale).
     return _original_logpdf(x, a, b, loc=loc, scale=scale) - np.log(scale)
 
@@ -80,12 +81,12 @@ def _scaled_logpdf(x, a, b, loc=0, scale=1):
 def log_pdf_both(mpe, samples):
     """(Optuna 3.1 log-density, log-density with the -log(sigma) term) of `samples`."""
     raw = mpe.log_pdf(samples)
-    pe_module.truncnorm.logpdf = _scaled_logpdf
+    pe_module.truncnorm.logpdf = _exact_logpdf
     try:
-        scaled = mpe.log_pdf(samples)
+        exact = mpe.log_pdf(samples)
     finally:
         pe_module.truncnorm.logpdf = _original_logpdf
-    return raw, scaled
+    return raw, exact
 
 
 def params_json(p):
@@ -160,7 +161,7 @@ def add_parzen(name, search_space, observations, params, samples):
     for k, d in search_space.items():
         if isinstance(d, CategoricalDistribution):
             samples[k] = samples[k].astype(int)
-    raw, scaled = log_pdf_both(mpe, samples)
+    raw, exact = log_pdf_both(mpe, samples)
     case = {
         "name": name,
         "search_space": {k: dist_json(d) for k, d in search_space.items()},
@@ -168,7 +169,7 @@ def add_parzen(name, search_space, observations, params, samples):
         "observations": {k: nums(v) for k, v in observations.items()},
         "samples": {k: nums(v) for k, v in samples.items()},
         "log_pdf": nums(raw),
-        "log_pdf_scaled": nums(scaled),
+        "log_pdf_exact": nums(exact),
     }
     case.update(estimator_json(mpe))
     parzen.append(case)
@@ -242,14 +243,14 @@ def add_compare(name, search_space, below, above, params, n_candidates, seed):
     for k, d in search_space.items():
         if isinstance(d, CategoricalDistribution):
             candidates[k] = np.asarray(candidates[k]).astype(int)
-    log_l, log_l_scaled = log_pdf_both(mpe_below, candidates)
-    log_g, log_g_scaled = log_pdf_both(mpe_above, candidates)
+    log_l, log_l_exact = log_pdf_both(mpe_below, candidates)
+    log_g, log_g_exact = log_pdf_both(mpe_above, candidates)
     best = TPESampler._compare(candidates, log_l, log_g)
-    best_scaled = TPESampler._compare(candidates, log_l_scaled, log_g_scaled)
+    best_exact = TPESampler._compare(candidates, log_l_exact, log_g_exact)
     best_index = int(np.argmax(log_l - log_g))
-    best_index_scaled = int(np.argmax(log_l_scaled - log_g_scaled))
+    best_index_exact = int(np.argmax(log_l_exact - log_g_exact))
     assert all(float(best[k]) == float(candidates[k][best_index]) for k in search_space)
-    assert all(float(best_scaled[k]) == float(candidates[k][best_index_scaled])
+    assert all(float(best_exact[k]) == float(candidates[k][best_index_exact])
                for k in search_space)
     compare.append({
         "name": name,
@@ -261,9 +262,9 @@ def add_compare(name, search_space, below, above, params, n_candidates, seed):
         "log_l": nums(log_l),
         "log_g": nums(log_g),
         "best_index": best_index,
-        "log_l_scaled": nums(log_l_scaled),
-        "log_g_scaled": nums(log_g_scaled),
-        "best_index_scaled": best_index_scaled,
+        "log_l_exact": nums(log_l_exact),
+        "log_g_exact": nums(log_g_exact),
+        "best_index_exact": best_index_exact,
     })
 
 

@@ -19,15 +19,21 @@
 // This is exactly what Optuna records whenever each report crosses at most one rung boundary
 // (e.g. every step is reported, or the promotion steps are among the reported steps), whatever
 // the interleaving of asynchronous workers; trials that go on after a pruning decision included.
-// Known, documented differences from Optuna (both are artefacts of its bookkeeping):
+// Known, documented differences from Optuna (all are artefacts of its bookkeeping):
+//  - asked again at the same step after answering "prune", Optuna answers from the next rung
+//    (its first answer recorded the rung), usually "keep", which contradicts its own
+//    should_prune() documentation; we give the same answer again;
 //  - a report that jumps over several promotion steps at once and gets the trial pruned at a
 //    lower one: Optuna forgets the higher rungs, we keep the value in every rung it reached;
 //  - with min_resource / max_resource "auto", Optuna records nothing until the first trial has
 //    completed. We reproduce that for trials that finished by then (they take no part in rung
 //    competitions) and take the first-completed trial (smallest datetime_complete, then number)
-//    for the estimate; a trial that was already running at that moment has its rungs taken at
-//    the promotion steps, where Optuna takes its first report after that moment.
-// Reading Optuna-written "completed_rung_<k>" attributes is not needed and not done.
+//    for the estimate (Optuna takes every trial completed by its next prune() call, and fixes
+//    the estimate per process); a trial that was already running at that moment has its rungs
+//    taken at the promotion steps, where Optuna takes its first report after that moment.
+// Chosen over reading / writing "completed_rung_<k>" system attributes because Pruner::prune()
+// gets a const snapshot (no write path), and because a pure rule gives every worker process the
+// same answer. Optuna-written "completed_rung_<k>" attributes are not read.
 //
 // Hyperband (Li et al. 2018) runs one successive-halving bracket per early-stopping rate
 // s = 0 .. n_brackets-1; a trial's bracket comes from crc32("<study_name>_<trial_number>") as in

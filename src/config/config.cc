@@ -116,10 +116,17 @@ ParamSpec parse_param(const Source& src, const std::string& name, const YAML::No
              "expected a mapping like {type: float, low: 0.0, high: 1.0} or a list of choices, got " + describe(node));
 
   Kind kind = Kind::kUnset;
-  YAML::Node type_node, low_node, high_node, bounds_node, step_node, choices_node, when_node;
+  // Unset until their key is seen (a default-constructed YAML::Node counts as defined).
+  YAML::Node type_node{YAML::NodeType::Undefined};
+  YAML::Node low_node{YAML::NodeType::Undefined};
+  YAML::Node high_node{YAML::NodeType::Undefined};
+  YAML::Node bounds_node{YAML::NodeType::Undefined};
+  YAML::Node step_node{YAML::NodeType::Undefined};
+  YAML::Node choices_node{YAML::NodeType::Undefined};
+  YAML::Node when_node{YAML::NodeType::Undefined};
   std::string bounds_form;  // "low/high", "range" or "min/max"
   std::optional<bool> log;
-  YAML::Node log_node;
+  YAML::Node log_node{YAML::NodeType::Undefined};
   for (const Entry& e : read_mapping(src, node, key, kParamKeys)) {
     const std::string k = join_key(key, e.key);
     auto set_bounds_form = [&](const std::string& form) {
@@ -591,7 +598,14 @@ StudyConfig parse_study_config(const std::string& yaml_text, const std::string& 
   StudyConfig cfg;
   cfg.source = origin;
   cfg.study_name = default_study_name(origin);
-  YAML::Node space_node, objective_node, baseline_node, direction_node, directions_node, study_node, gpt_node;
+  // Unset until their key is seen (a default-constructed YAML::Node counts as defined).
+  YAML::Node space_node{YAML::NodeType::Undefined};
+  YAML::Node objective_node{YAML::NodeType::Undefined};
+  YAML::Node baseline_node{YAML::NodeType::Undefined};
+  YAML::Node direction_node{YAML::NodeType::Undefined};
+  YAML::Node directions_node{YAML::NodeType::Undefined};
+  YAML::Node study_node{YAML::NodeType::Undefined};
+  YAML::Node gpt_node{YAML::NodeType::Undefined};
   std::string baseline_key;
   for (const Entry& e : read_mapping(src, root, "", kTopKeys)) {
     const std::string& k = e.key;

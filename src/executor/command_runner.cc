@@ -99,9 +99,9 @@ class CommandRun {
   void publish_warnings();
   void handle_line(std::string_view line);
   void intermediate(int64_t step, double value, std::string_view line);
-  /// Waits up to `millis` for protocol data and handles what arrived (sleeps when the channel
-  /// is closed).
-  void pump(int millis);
+  /// Waits up to `millis` for protocol data (or for `exit_fd`, the leader's pidfd, to become
+  /// readable) and handles what arrived; sleeps when there is nothing to wait on.
+  void pump(int millis, int exit_fd = -1);
   /// Reads whatever the channel holds now (bounded per call so that a flood cannot starve the
   /// checks of the main loop).
   void drain();
@@ -243,16 +243,13 @@ void CommandRun::drain() {
   }
 }
 
-void CommandRun::pump(int millis) {
-  if (!report_fd_.valid()) {
-    ::poll(nullptr, 0, millis);
-    return;
-  }
-  struct pollfd p {};
-  p.fd = report_fd_.get();
-  p.events = POLLIN;
-  int rc = ::poll(&p, 1, millis);
-  if (rc > 0) drain();
+void CommandRun::pump(int millis, int exit_fd) {
+  struct pollfd fds[2] = {};
+  nfds_t n = 0;
+  if (report_fd_.valid()) fds[n++] = {report_fd_.get(), POLLIN, 0};
+  if (exit_fd >= 0) fds[n++] = {exit_fd, POLLIN, 0};
+  int rc = ::poll(n ? fds : nullptr, n, millis);
+  if (rc > 0 && report_fd_.valid() && fds[0].revents) drain();
 }
 
 void CommandRun::terminate_group(process::Child& child) {
@@ -262,7 +259,7 @@ void CommandRun::terminate_group(process::Child& child) {
   while (child.group_alive()) {
     double left = spec_.grace_period_seconds - seconds_since(start);
     if (left <= 0) break;
-    pump(std::clamp(static_cast<int>(left * 1000) + 1, 1, 20));
+    pump(std::clamp(static_cast<int>(left * 1000) + 1, 1, 20), child.exit_fd());
   }
   if (!child.group_alive()) return;
   note("process group still running " + format_seconds(spec_.grace_period_seconds) +
@@ -349,7 +346,7 @@ std::vector<double> CommandRun::execute(GpuPool* gpus) {
 
   Outcome outcome = Outcome::kRunning;
   while (outcome == Outcome::kRunning) {
-    pump(kPollMillis);
+    pump(kPollMillis, child.exit_fd());
     if (prune_requested_) outcome = Outcome::kPruned;
     else if (child.exited()) outcome = Outcome::kExited;
     else if (spec_.timeout_seconds && seconds_since(start) >= *spec_.timeout_seconds) outcome = Outcome::kTimedOut;

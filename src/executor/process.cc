@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/pidfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -129,6 +130,8 @@ bool group_has_live_members(pid_t pgid) {
   ::closedir(d);
   return found;
 }
+
+Child::Child(pid_t pid) : pid_(pid), pidfd_(::pidfd_open(pid, 0)) {}  // -1 on old kernels: polling only
 
 Child::~Child() {
   if (reaped_) return;

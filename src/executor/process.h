@@ -68,13 +68,17 @@ bool group_has_live_members(pid_t pgid);
 /// destructor of an unreaped child SIGKILLs the whole group and reaps the leader.
 class Child {
  public:
-  explicit Child(pid_t pid) : pid_(pid) {}
+  /// Takes ownership of the child `pid` (also opens a pidfd for it when the kernel has them).
+  explicit Child(pid_t pid);
   Child(const Child&) = delete;
   Child& operator=(const Child&) = delete;
   ~Child();
   pid_t pid() const { return pid_; }
   /// True once the leader has exited (non-blocking; does not reap it).
   bool exited();
+  /// A descriptor that poll() reports readable when the leader exits (a pidfd), or -1 when
+  /// there is none (kernel < 5.3) or the exit was already seen.
+  int exit_fd() const { return exited_ ? -1 : pidfd_.get(); }
   /// True while the leader runs or another member of its group is alive.
   bool group_alive();
   /// Sends `sig` to the whole group (no-op after reap()).
@@ -84,6 +88,7 @@ class Child {
 
  private:
   pid_t pid_;
+  UniqueFd pidfd_;
   bool exited_ = false;
   bool reaped_ = false;
   int status_ = 0;

@@ -29,7 +29,8 @@ double best_intermediate_value(const FrozenTrial& trial, StudyDirection directio
   return best;
 }
 
-/// numpy.nanpercentile(values, percentile) with the default linear method, values non-empty.
+/// numpy.nanpercentile(values, percentile) with the default linear method; NaN when no value is
+/// a number.
 double nan_percentile(std::vector<double> values, double percentile) {
   values.erase(std::remove_if(values.begin(), values.end(), [](double v) { return std::isnan(v); }), values.end());
   if (values.empty()) return kNaN;

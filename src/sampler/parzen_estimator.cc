@@ -328,7 +328,7 @@ std::vector<double> ParzenEstimator::log_pdf(const ParamColumns& samples) const 
         } else {
           const double z = (x - mu) / sigma;
           lp = -0.5 * z * z - kHalfLog2Pi - log_accept[c];
-          if (!parameters_.unscaled_log_pdf) lp -= std::log(sigma);
+          if (parameters_.exact_log_pdf) lp -= std::log(sigma);
         }
         acc[i * m + c] += lp;
       }

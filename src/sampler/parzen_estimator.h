@@ -49,8 +49,9 @@ struct ParzenEstimatorParameters {
   bool consider_endpoints = false;
   std::function<std::vector<double>(int)> weights;  ///< n -> shape (n), oldest first
   bool multivariate = false;
-  /// Optuna 3.1.0's density for continuous components (no -log(sigma) term); see samplers.h.
-  bool unscaled_log_pdf = false;
+  /// false: Optuna 3.1.0's density for continuous components (no -log(sigma) term); true: the
+  /// exact density. See TPESamplerOptions::exact_log_pdf.
+  bool exact_log_pdf = false;
 };
 
 /// Samples / observations by parameter name, internal representation (categorical: index), all

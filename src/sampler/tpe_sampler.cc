@@ -215,7 +215,7 @@ std::map<std::string, double> TPESampler::sample_group_(const std::vector<Frozen
   };
   tpe::ParzenEstimatorParameters p{options_.consider_prior, options_.prior_weight, options_.consider_magic_clip,
                                    options_.consider_endpoints, options_.weights, /*multivariate=*/true,
-                                   options_.optuna31_unscaled_log_pdf};
+                                   options_.exact_log_pdf};
   return tpe::sample_and_compare(columns(below_idx), columns(above_idx), search_space, p, options_.n_ei_candidates,
                                  rng_, &rng_mutex_);
 }
@@ -252,7 +252,7 @@ double TPESampler::sample_independent(const StudyView& study, const FrozenTrial&
   };
   tpe::ParzenEstimatorParameters p{options_.consider_prior, options_.prior_weight, options_.consider_magic_clip,
                                    options_.consider_endpoints, options_.weights, /*multivariate=*/false,
-                                   options_.optuna31_unscaled_log_pdf};
+                                   options_.exact_log_pdf};
   return tpe::sample_and_compare(column(below_idx), column(above_idx), space, p, options_.n_ei_candidates, rng_,
                                  &rng_mutex_)
       .at(name);
@@ -275,7 +275,7 @@ std::unique_ptr<Sampler> make_tpe_sampler(const nlohmann::json& options) {
   o.group = r.get<bool>("group", o.group);
   o.warn_independent_sampling = r.get<bool>("warn_independent_sampling", o.warn_independent_sampling);
   o.constant_liar = r.get<bool>("constant_liar", o.constant_liar);
-  o.optuna31_unscaled_log_pdf = r.get<bool>("optuna31_unscaled_log_pdf", o.optuna31_unscaled_log_pdf);
+  o.exact_log_pdf = r.get<bool>("exact_log_pdf", o.exact_log_pdf);
   r.finish();
   return std::make_unique<TPESampler>(std::move(o));
 }

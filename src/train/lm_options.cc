@@ -66,6 +66,8 @@ bool parse_lm_options(int argc, char** argv, LmOptions& o) {
       "Exit codes: 0 done or stopped by SIGTERM/SIGINT (checkpoint saved, no final value), "
       "2 bad flag, 3 diverged.",
       "autoglm-train lm"};
+  // A repeated flag takes its last value (so a tuned value can override a base command line).
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   std::string optimizer = optimizer_name(o.optimizer);
   app.add_option("--data", o.data, "Text corpus, read as bytes; first 90% train, last 10% validation")
       ->capture_default_str();

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cmath>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "autoglm/error.h"
@@ -346,13 +347,23 @@ TEST(CommandRunner, OnlyFdsZeroToThreeReachTheChild) {
   TempDir dir;
   int leaked = ::open("/dev/null", O_RDONLY);  // deliberately without O_CLOEXEC
   ASSERT_GE(leaked, 0);
+  std::string pidfile = dir / "pid";
   FakeTrial trial;
   CommandSpec spec = sh_spec("", dir);
-  // The glob lists the shell's own descriptors (no redirection, so dash saves no fd >= 10).
-  spec.argv = {"/bin/sh", "-c", "cd /proc/$$/fd && echo open: *; echo '{{\"value\": 1}' >&3"};
-  EXPECT_EQ(run_command(trial, spec, nullptr), std::vector<double>{1.0});
+  spec.argv = {"/bin/sh", "-c", "echo $$ > " + pidfile + ".tmp; mv " + pidfile + ".tmp " + pidfile +
+                                    "; sleep 0.4; echo '{{\"value\": 1}' >&3"};
+  std::vector<double> values;
+  std::thread runner([&] { values = run_command(trial, spec, nullptr); });
+  while (!std::filesystem::exists(pidfile)) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  std::string pid = testing::read_file(pidfile);
+  pid.pop_back();  // '\n'
+  std::set<std::string> fds;  // the shell's descriptors while it waits for `sleep`
+  for (const auto& e : std::filesystem::directory_iterator("/proc/" + pid + "/fd"))
+    fds.insert(e.path().filename().string());
+  runner.join();
   ::close(leaked);
-  EXPECT_EQ(testing::read_file(trial.system_attrs.at("log_path").get<std::string>()), "open: 0 1 2 3\n");
+  EXPECT_EQ(values, std::vector<double>{1.0});
+  EXPECT_EQ(fds, (std::set<std::string>{"0", "1", "2", "3"}));
 }
 
 TEST(CommandRunner, BackgroundProcessesLeftAfterSuccessAreStopped) {

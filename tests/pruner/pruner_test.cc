@@ -175,9 +175,23 @@ TEST(PrunerOptions, InvalidValuesNameTheOptionAndTheFix) {
               HasSubstr("pruner 'median': option 'n_min_trials' must be at least 1, got 0"));
 }
 
+TEST(PrunerOptions, RegistryBuildsEveryBuiltin) {
+  EXPECT_EQ(make_pruner("median")->name(), "median");
+  EXPECT_EQ(make_pruner("none")->name(), "nop");
+  EXPECT_EQ(make_pruner(json{{"name", "percentile"}, {"percentile", 10}})->name(), "percentile");
+  EXPECT_EQ(make_pruner(json{{"name", "asha"}, {"min_resource", "auto"}})->name(), "successive_halving");
+  EXPECT_EQ(make_pruner(json{{"name", "hyperband"}, {"max_resource", 27}})->name(), "hyperband");
+  EXPECT_THAT(error_of([] { make_pruner(json{{"name", "hyperband"}, {"reduction_factor", 1}}); }),
+              HasSubstr("option 'reduction_factor' must be >= 2"));
+}
+
 TEST(PrunerOptions, ConstructorsValidateToo) {
-  EXPECT_THROW(SuccessiveHalvingPruner(SuccessiveHalvingPrunerOptions{.reduction_factor = 1}), ConfigError);
-  EXPECT_THROW(HyperbandPruner(HyperbandPrunerOptions{.min_resource = 0}), ConfigError);
+  SuccessiveHalvingPrunerOptions sha;
+  sha.reduction_factor = 1;
+  EXPECT_THROW(SuccessiveHalvingPruner{sha}, ConfigError);
+  HyperbandPrunerOptions hb;
+  hb.min_resource = 0;
+  EXPECT_THROW(HyperbandPruner{hb}, ConfigError);
   EXPECT_THROW(PercentilePruner(PercentilePrunerOptions{.percentile = -1}), ConfigError);
   EXPECT_THROW(PercentilePruner(PercentilePrunerOptions{.percentile = kNaN}), ConfigError);
   EXPECT_THROW(MedianPruner(MedianPrunerOptions{.interval_steps = 0}), ConfigError);

@@ -73,7 +73,7 @@ tpe::ParamColumns columns_from_json(const json& j) {
   return c;
 }
 
-tpe::ParzenEstimatorParameters parameters_from_json(const json& j, bool unscaled) {
+tpe::ParzenEstimatorParameters parameters_from_json(const json& j, bool exact) {
   tpe::ParzenEstimatorParameters p;
   p.consider_prior = j.at("consider_prior");
   p.prior_weight = j.at("prior_weight");
@@ -81,7 +81,7 @@ tpe::ParzenEstimatorParameters parameters_from_json(const json& j, bool unscaled
   p.consider_endpoints = j.at("consider_endpoints");
   p.multivariate = j.at("multivariate");
   p.weights = default_weights;
-  p.unscaled_log_pdf = unscaled;
+  p.exact_log_pdf = exact;
   return p;
 }
 
@@ -126,8 +126,8 @@ TEST(TpeParity, ParzenEstimatorParametersAndLogPdf) {
     const SearchSpace space = space_from_json(c.at("search_space"));
     const tpe::ParamColumns obs = columns_from_json(c.at("observations"));
     const tpe::ParamColumns samples = columns_from_json(c.at("samples"));
-    for (bool unscaled : {true, false}) {
-      const tpe::ParzenEstimator pe(obs, space, parameters_from_json(c.at("parameters"), unscaled));
+    for (bool exact : {false, true}) {
+      const tpe::ParzenEstimator pe(obs, space, parameters_from_json(c.at("parameters"), exact));
       expect_all_close(pe.weights(), c.at("weights"), "weights");
       for (const auto& [param, kj] : c.at("params").items()) {
         const auto& k = pe.kernel(param);
@@ -141,13 +141,15 @@ TEST(TpeParity, ParzenEstimatorParametersAndLogPdf) {
           EXPECT_TRUE(close(k.low, num(kj.at("low")))) << param << " low";
           EXPECT_TRUE(close(k.high, num(kj.at("high")))) << param << " high";
           EXPECT_EQ(k.q.has_value(), !kj.at("q").is_null()) << param << " q";
-          if (k.q) EXPECT_TRUE(close(*k.q, num(kj.at("q")))) << param << " q";
+          if (k.q) {
+            EXPECT_TRUE(close(*k.q, num(kj.at("q")))) << param << " q";
+          }
           expect_all_close(k.mus, kj.at("mus"), param + " mus");
           expect_all_close(k.sigmas, kj.at("sigmas"), param + " sigmas");
         }
       }
-      expect_all_close(pe.log_pdf(samples), c.at(unscaled ? "log_pdf" : "log_pdf_scaled"),
-                       unscaled ? "log_pdf (Optuna 3.1)" : "log_pdf (scaled)");
+      expect_all_close(pe.log_pdf(samples), c.at(exact ? "log_pdf_exact" : "log_pdf"),
+                       exact ? "log_pdf (exact density)" : "log_pdf (Optuna 3.1)");
     }
     ++checked;
   }
@@ -160,12 +162,12 @@ TEST(TpeParity, CandidateMaximizingLogRatio) {
     SCOPED_TRACE(name);
     const SearchSpace space = space_from_json(c.at("search_space"));
     const tpe::ParamColumns candidates = columns_from_json(c.at("candidates"));
-    for (bool unscaled : {true, false}) {
-      const auto p = parameters_from_json(c.at("parameters"), unscaled);
+    for (bool exact : {false, true}) {
+      const auto p = parameters_from_json(c.at("parameters"), exact);
       const tpe::ParzenEstimator l(columns_from_json(c.at("below")), space, p);
       const tpe::ParzenEstimator g(columns_from_json(c.at("above")), space, p);
       const auto log_l = l.log_pdf(candidates), log_g = g.log_pdf(candidates);
-      const std::string sfx = unscaled ? "" : "_scaled";
+      const std::string sfx = exact ? "_exact" : "";
       expect_all_close(log_l, c.at("log_l" + sfx), "log_l" + sfx);
       expect_all_close(log_g, c.at("log_g" + sfx), "log_g" + sfx);
       EXPECT_EQ(tpe::argmax_log_ratio(log_l, log_g), c.at("best_index" + sfx).get<int>()) << sfx;

@@ -370,12 +370,13 @@ TEST(TpeSampler, FactoryReadsEveryOption) {
   EXPECT_TRUE(d.warn_independent_sampling);
   EXPECT_FALSE(d.constant_liar);
   EXPECT_FALSE(d.seed.has_value());
+  EXPECT_FALSE(d.exact_log_pdf);
 
   auto s2 = make_tpe_sampler({{"consider_prior", false}, {"prior_weight", 2.0}, {"consider_magic_clip", false},
                               {"consider_endpoints", true}, {"n_startup_trials", 5}, {"n_ei_candidates", 48},
                               {"gamma", "hyperopt"}, {"seed", 7}, {"multivariate", true}, {"group", true},
                               {"warn_independent_sampling", false}, {"constant_liar", true},
-                              {"optuna31_unscaled_log_pdf", true}});
+                              {"exact_log_pdf", true}});
   const auto& o = dynamic_cast<TPESampler&>(*s2).options();
   EXPECT_FALSE(o.consider_prior);
   EXPECT_EQ(o.prior_weight, 2.0);
@@ -385,7 +386,7 @@ TEST(TpeSampler, FactoryReadsEveryOption) {
   EXPECT_EQ(o.n_ei_candidates, 48);
   EXPECT_EQ(o.gamma(100), 3);  // ceil(0.25 * 10)
   EXPECT_EQ(o.seed, 7u);
-  EXPECT_TRUE(o.multivariate && o.group && o.constant_liar && o.optuna31_unscaled_log_pdf);
+  EXPECT_TRUE(o.multivariate && o.group && o.constant_liar && o.exact_log_pdf);
   EXPECT_FALSE(o.warn_independent_sampling);
 
   auto message = [](const nlohmann::json& j) -> std::string {

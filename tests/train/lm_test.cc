@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -163,10 +164,16 @@ TEST_F(LmTest, BadFlagsExit2WithOneLineNamingTheFlag) {
       {{"--data", "/nonexistent/corpus.txt"}, "--data"},
       {{"--data-limit", "500", "--context", "64"}, "--data-limit"},
   };
+  // Start all at once (each start loads libtorch, ~0.5 s), then check each.
+  std::vector<std::unique_ptr<ChildProcess>> children;
   for (const auto& c : cases) {
     auto args = tiny({});
     args.insert(args.end(), c.args.begin(), c.args.end());
-    ChildProcess child(args, false);
+    children.push_back(std::make_unique<ChildProcess>(args, false));
+  }
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const Case& c = cases[i];
+    ChildProcess& child = *children[i];
     const int rc = child.wait(60);
     const std::string joined = ::testing::PrintToString(c.args);
     EXPECT_EQ(rc, 2) << joined << "\n" << child.err();
