@@ -71,6 +71,10 @@ nlohmann::json trial_to_json(const FrozenTrial& t);
 std::string format_params(const FrozenTrial& t);
 /// Shortest round-tripping text of a double ("0.001", "1e-05").
 std::string format_double(double v);
+/// Six significant digits, for progress lines and tables ("0.0903086").
+std::string format_short(double v);
+/// "x=1.5 optimizer=sgd" with six significant digits per float.
+std::string format_params_short(const FrozenTrial& t);
 /// "1.2s", "3m04s", "1h02m".
 std::string format_duration(double seconds);
 /// True when the trial is the baseline run of `autoglm tune` (user attr "baseline": true).

@@ -82,6 +82,23 @@ std::string format_double(double v) {
   return buf;
 }
 
+std::string format_short(double v) {
+  if (!std::isfinite(v)) return format_double(v);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+
+std::string format_params_short(const FrozenTrial& t) {
+  std::string out;
+  for (const auto& [name, value] : t.external_params()) {
+    if (!out.empty()) out += " ";
+    std::string v = std::holds_alternative<double>(value) ? format_short(std::get<double>(value)) : to_string(value);
+    out += name + "=" + v;
+  }
+  return out;
+}
+
 std::string format_duration(double s) {
   char buf[64];
   if (s < 60) {

@@ -164,13 +164,13 @@ class Progress {
     os << (baseline ? "baseline trial " : "trial ") << t.number << " " << to_string(t.state);
     if (!t.values.empty()) {
       os << " " << value_name_ << "=";
-      for (size_t i = 0; i < t.values.size(); ++i) os << (i ? "," : "") << format_double(t.values[i]);
+      for (size_t i = 0; i < t.values.size(); ++i) os << (i ? "," : "") << format_short(t.values[i]);
     }
     if (t.state == TrialState::PRUNED) {
       if (auto s = t.last_step()) os << " at step " << *s;
     }
     if (auto d = t.duration_seconds()) os << " [" << format_duration(*d) << "]";
-    os << " " << format_params(t);
+    os << " " << format_params_short(t);
     if (t.state == TrialState::FAIL) {
       auto it = t.system_attrs.find("fail_reason");
       if (it != t.system_attrs.end() && it->second.is_string()) {
@@ -181,7 +181,7 @@ class Progress {
       auto lp = t.system_attrs.find("log_path");
       if (lp != t.system_attrs.end() && lp->second.is_string()) os << " (log: " << lp->second.get<std::string>() << ")";
     }
-    if (best_ && !baseline) os << " (best " << format_double(best_->first) << " at #" << best_->second << ")";
+    if (best_ && !baseline) os << " (best " << format_short(best_->first) << " at #" << best_->second << ")";
     return os.str();
   }
 
@@ -197,7 +197,7 @@ class Progress {
     } else {
       os << done_ << " trials";
     }
-    if (best_) os << " | best " << value_name_ << " " << format_double(best_->first) << " (#" << best_->second << ")";
+    if (best_) os << " | best " << value_name_ << " " << format_short(best_->first) << " (#" << best_->second << ")";
     os << " | " << running_.load() << " running | " << clock_text(elapsed());
     if (interrupted()) os << " | stopping...";
     std::cerr << os.str() << std::flush;
@@ -310,23 +310,24 @@ void print_summary(Study& study, const StudyConfig& cfg, double elapsed) {
     std::cout << "no COMPLETE trial yet; see `autoglm trials --study " << study.study_name() << "` for the reasons\n";
     return;
   }
-  std::cout << "best trial #" << best->number << ": " << name << " " << format_double(best->values[0]) << "\n"
-            << "  params: " << format_params(*best) << "\n";
-  if (cfg.baseline.empty()) return;
-  auto base = best_of(trials, dir, true);
-  if (!base) {
+  auto base = cfg.baseline.empty() ? std::nullopt : best_of(trials, dir, true);
+  const double v = best->values[0];
+  std::cout << "best trial #" << best->number << ": " << name << " " << format_short(v);
+  if (base) {
+    // The comparison the baseline exists for: tuned vs. default configuration.
+    const double b = base->values[0];
+    const double gain = (dir == StudyDirection::MINIMIZE ? b - v : v - b) / std::abs(b) * 100.0;
+    std::cout << " vs default configuration: " << format_short(b);
+    if (b != 0 && std::isfinite(gain)) {
+      char pct[32];
+      std::snprintf(pct, sizeof pct, "%.1f%%", std::abs(gain));
+      std::cout << " (" << pct << (gain >= 0 ? " better" : " worse") << ")";
+    }
+  }
+  std::cout << "\n  params: " << format_params(*best) << "\n";
+  if (!cfg.baseline.empty() && !base)
     std::cout << "default configuration: no COMPLETE baseline trial (see `autoglm trials --study "
               << study.study_name() << "`)\n";
-    return;
-  }
-  const double b = base->values[0], v = best->values[0];
-  double gain = (dir == StudyDirection::MINIMIZE ? b - v : v - b) / std::abs(b) * 100.0;
-  char pct[32];
-  std::snprintf(pct, sizeof pct, "%.1f%%", std::abs(gain));
-  std::cout << "best trial #" << best->number << ": " << name << " " << format_double(v)
-            << " vs default configuration: " << format_double(b);
-  if (b == 0 || !std::isfinite(gain)) std::cout << "\n";
-  else std::cout << " (" << pct << (gain >= 0 ? " better" : " worse") << ")\n";
 }
 
 }  // namespace

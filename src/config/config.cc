@@ -706,7 +706,8 @@ StudyConfig parse_study_config(const std::string& yaml_text, const std::string& 
     try {
       validate_command_spec(probe, names);
     } catch (const ConfigError& e) {
-      throw ConfigError(src.at(objective_node) + "objective: " + e.what());
+      const std::string msg = e.what();
+      throw ConfigError(src.at(objective_node) + (msg.rfind("objective", 0) == 0 ? "" : "objective: ") + msg);
     }
   }
 

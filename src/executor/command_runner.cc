@@ -332,6 +332,7 @@ std::vector<double> CommandRun::execute(GpuPool* gpus) {
   req.output_fd = log_fd_.valid() ? log_fd_.get() : -1;
   req.report_fd = write_end.get();
 
+  if (shutdown_requested()) fail("interrupted: the engine is shutting down");
   pid_t pid = -1;
   int err = process::spawn(req, &pid);
   write_end.reset();  // only the child holds the write end now: EOF when it (and its children) close it
@@ -346,7 +347,12 @@ std::vector<double> CommandRun::execute(GpuPool* gpus) {
 
   Outcome outcome = Outcome::kRunning;
   while (outcome == Outcome::kRunning) {
-    pump(kPollMillis, child.exit_fd());
+    int wait_ms = kPollMillis;
+    if (spec_.timeout_seconds) {
+      double left = *spec_.timeout_seconds - seconds_since(start);
+      wait_ms = std::clamp(static_cast<int>(left * 1000) + 1, 1, kPollMillis);
+    }
+    pump(wait_ms, child.exit_fd());
     if (prune_requested_) outcome = Outcome::kPruned;
     else if (child.exited()) outcome = Outcome::kExited;
     else if (spec_.timeout_seconds && seconds_since(start) >= *spec_.timeout_seconds) outcome = Outcome::kTimedOut;

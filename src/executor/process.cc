@@ -4,8 +4,8 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/pidfd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -131,7 +131,20 @@ bool group_has_live_members(pid_t pgid) {
   return found;
 }
 
-Child::Child(pid_t pid) : pid_(pid), pidfd_(::pidfd_open(pid, 0)) {}  // -1 on old kernels: polling only
+namespace {
+// pidfd_open(2) (Linux 5.3; always close-on-exec); -1 on older kernels, which then rely on the
+// 100 ms polling alone. Called through syscall(): glibc 2.36's <sys/pidfd.h> lacks extern "C".
+int open_pidfd(pid_t pid) {
+#ifdef SYS_pidfd_open
+  return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+#else
+  (void)pid;
+  return -1;
+#endif
+}
+}  // namespace
+
+Child::Child(pid_t pid) : pid_(pid), pidfd_(open_pidfd(pid)) {}
 
 Child::~Child() {
   if (reaped_) return;

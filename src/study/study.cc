@@ -87,7 +87,7 @@ std::vector<FrozenTrial> Study::get_trials(const std::optional<std::vector<Trial
 Trial Study::ask(const SearchSpace& fixed_distributions) {
   std::optional<int64_t> id = storage_->pop_waiting_trial(study_id_);
   if (!id) id = storage_->create_new_trial(study_id_);
-  static const WorkerIdentity me = WorkerIdentity::current();
+  const WorkerIdentity me = WorkerIdentity::current();  // not cached: a forked worker is a new process
   storage_->set_trial_system_attr(*id, "worker.host", me.host);
   storage_->set_trial_system_attr(*id, "worker.pid", me.pid);
   storage_->set_trial_system_attr(*id, "worker.start_time", me.start_time);

@@ -25,11 +25,11 @@ struct LmOptions {
   /// Transformer blocks. Cost grows linearly.
   int n_layers = 3;
   /// Embedding / residual width. Cost grows ~quadratically (the MLP is 4x wide).
-  int d_model = 128;
+  int d_model = 96;
   /// Attention heads; d_model must be a multiple.
   int n_heads = 4;
   /// Sequence length in bytes (also the number of learned positions).
-  int context = 128;
+  int context = 64;
   /// Dropout probability on embeddings, attention weights and residual branches (0: off).
   double dropout = 0.1;
 
@@ -51,15 +51,15 @@ struct LmOptions {
   /// Clip the global gradient L2 norm to this value (0: no clipping).
   double grad_clip = 1.0;
   /// Training steps (one optimizer update each).
-  int64_t max_steps = 600;
+  int64_t max_steps = 500;
 
   // --- evaluation ---
   /// Evaluate (and report an intermediate value) every N steps, and always after the last step.
-  int64_t eval_interval = 100;
+  int64_t eval_interval = 50;
   /// Validation batches of kEvalRows windows each. The windows are evenly spaced over the
   /// validation split and depend only on the corpus, data_limit, context and eval_batches (not on
   /// seed or batch_size), so every trial of a study is scored on the same bytes.
-  int eval_batches = 4;
+  int eval_batches = 8;
 
   // --- run ---
   /// Seed of parameter init, dropout and the training-window sampler (std::mt19937_64).

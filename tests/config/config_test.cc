@@ -22,7 +22,7 @@ using ::testing::Not;
 
 // A minimal valid config around a space (and optional extra top-level lines).
 std::string with_space(const std::string& space, const std::string& extra = "") {
-  return "space:\n" + space + "objective: /bin/sh -c 'echo {\"value\": 1} >&3'\n" + extra;
+  return "space:\n" + space + "objective: /bin/true\n" + extra;
 }
 
 StudyConfig parse(const std::string& yaml) { return parse_study_config(yaml, "cfg.yaml"); }

@@ -503,6 +503,38 @@ TEST(CommandRunner, GpuReleasedWhenTheTrialFails) {
   EXPECT_EQ(trial.system_attrs.at("log_tail"), "5\n[autoglm] trial failed: command exited with status 1");
 }
 
+/// A trial whose storage breaks at the second intermediate value.
+class BrokenStorageTrial final : public TrialChannel {
+ public:
+  FakeTrial inner;
+  int reports = 0;
+  int number() const override { return inner.number(); }
+  std::string study_name() const override { return inner.study_name(); }
+  std::map<std::string, ParamValue> params() const override { return inner.params(); }
+  size_t n_objectives() const override { return 1; }
+  void report(double, int64_t) override {
+    if (++reports == 2) throw StorageError("database is locked");
+  }
+  bool should_prune() override { return false; }
+  void set_user_attr(const std::string& k, const nlohmann::json& v) override { inner.set_user_attr(k, v); }
+  void set_system_attr(const std::string& k, const nlohmann::json& v) override { inner.set_system_attr(k, v); }
+};
+
+TEST(CommandRunner, AnEngineErrorMidRunStillKillsAndReapsTheGroup) {
+  TempDir dir;
+  std::string pids = dir / "pids";
+  auto script = write_script(dir, "loop.sh", "sleep 100 &\necho $! > " + pids + R"(
+i=0
+while true; do echo "{\"step\": $i, \"value\": 1}" >&3; i=$((i+1)); sleep 0.05; done
+)");
+  BrokenStorageTrial trial;
+  GpuPool pool({0}, 1);
+  EXPECT_THROW(run_command(trial, sh_spec(script, dir), &pool), StorageError);
+  EXPECT_TRUE(testing::wait_gone(std::stoi(read_file(pids))));
+  EXPECT_EQ(pool.n_free(), 1);
+  EXPECT_TRUE(testing::no_children_left());
+}
+
 TEST(CommandRunner, ValidateCommandSpec) {
   CommandSpec spec;
   EXPECT_THROW(validate_command_spec(spec, {}), ConfigError);
