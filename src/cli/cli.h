@@ -67,7 +67,7 @@ int64_t find_study(Storage& storage, const std::string& name, const std::string&
 
 /// JSON form of a trial for `trials --format json` and `best --format json`.
 nlohmann::json trial_to_json(const FrozenTrial& t);
-/// "x=1.5 optimizer=sgd" (external values, in name order).
+/// "x=1.5 optimizer=sgd" (external values, in name order; floats with 10 significant digits).
 std::string format_params(const FrozenTrial& t);
 /// Shortest round-tripping text of a double ("0.001", "1e-05").
 std::string format_double(double v);

@@ -120,7 +120,16 @@ std::string format_params(const FrozenTrial& t) {
   std::string out;
   for (const auto& [name, value] : t.external_params()) {
     if (!out.empty()) out += " ";
-    std::string v = std::holds_alternative<double>(value) ? format_double(std::get<double>(value)) : to_string(value);
+    std::string v;
+    if (auto* d = std::get_if<double>(&value)) {
+      // Ten significant digits hide the noise of step grids (0.15000000000000002); the JSON
+      // outputs keep every digit.
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%.10g", *d);
+      v = std::isfinite(*d) ? buf : format_double(*d);
+    } else {
+      v = to_string(value);
+    }
     out += name + "=" + v;
   }
   return out;

@@ -18,9 +18,11 @@ void check_format(const std::string& format, const std::vector<std::string>& all
     throw ConfigError("--format: unknown format '" + format + "'" + did_you_mean(format, allowed));
 }
 
-std::string value_text(const FrozenTrial& t) {
+// Values of a trial; `precise`: every digit (csv), else six significant digits (tables).
+std::string value_text(const FrozenTrial& t, bool precise = true) {
   std::string s;
-  for (size_t i = 0; i < t.values.size(); ++i) s += (i ? "," : "") + format_double(t.values[i]);
+  for (size_t i = 0; i < t.values.size(); ++i)
+    s += (i ? "," : "") + (precise ? format_double(t.values[i]) : format_short(t.values[i]));
   return s;
 }
 
@@ -49,8 +51,9 @@ std::string csv_field(const std::string& s) {
   return out + "\"";
 }
 
-std::string param_text(const ParamValue& v) {
-  return std::holds_alternative<double>(v) ? format_double(std::get<double>(v)) : to_string(v);
+std::string param_text(const ParamValue& v, bool precise) {
+  if (!std::holds_alternative<double>(v)) return to_string(v);
+  return precise ? format_double(std::get<double>(v)) : format_short(std::get<double>(v));
 }
 
 }  // namespace
@@ -97,7 +100,7 @@ int run_studies(const std::string& url, const std::string& format) {
     };
     int total = 0;
     for (const auto& [st, n] : s.n_trials_by_state) total += n;
-    std::string best = s.best_trial ? value_text(*s.best_trial) + " (#" + std::to_string(s.best_trial->number) + ")" : "-";
+    std::string best = s.best_trial ? value_text(*s.best_trial, false) + " (#" + std::to_string(s.best_trial->number) + ")" : "-";
     rows.push_back({s.study_name, dirs, std::to_string(total), std::to_string(count(TrialState::COMPLETE)),
                     std::to_string(count(TrialState::PRUNED)), std::to_string(count(TrialState::FAIL)),
                     std::to_string(count(TrialState::RUNNING)), best,
@@ -137,12 +140,13 @@ int run_trials(const std::string& url, const std::string& study, const std::opti
   std::vector<std::vector<std::string>> rows{header};
   for (const auto& t : trials) {
     auto d = t.duration_seconds();
-    std::vector<std::string> r{std::to_string(t.number), to_string(t.state), value_text(t),
+    const bool precise = format == "csv";
+    std::vector<std::string> r{std::to_string(t.number), to_string(t.state), value_text(t, precise),
                                d ? (format == "csv" ? format_double(*d) : format_duration(*d)) : ""};
     auto params = t.external_params();
     for (const auto& p : param_names) {
       auto it = params.find(p);
-      r.push_back(it == params.end() ? "" : param_text(it->second));
+      r.push_back(it == params.end() ? "" : param_text(it->second, precise));
     }
     std::string note;
     if (is_baseline(t)) note = "baseline";

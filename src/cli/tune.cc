@@ -71,6 +71,18 @@ void install_signal_handlers() {
 
 bool interrupted() { return g_signals.load() > 0; }
 
+// Publishes the study that optimize() is running to the signal handler, for its lifetime.
+class RunningStudy {
+ public:
+  explicit RunningStudy(Study& s) {
+    g_running_study.store(&s);
+    if (interrupted()) s.stop();
+  }
+  ~RunningStudy() { g_running_study.store(nullptr); }
+  RunningStudy(const RunningStudy&) = delete;
+  RunningStudy& operator=(const RunningStudy&) = delete;
+};
+
 // ---- progress ------------------------------------------------------------------------------
 
 std::string clock_text(double s) {
@@ -431,10 +443,8 @@ int run_tune(const TuneFlags& flags) {
   progress.start_ticker();
   if (!to_run || *to_run > 0) {
     if (to_run) run.n_trials = *to_run + waiting_baselines;
-    g_running_study.store(study.get());
-    if (interrupted()) study->stop();
+    RunningStudy published(*study);
     study->optimize(objective, run);
-    g_running_study.store(nullptr);
   }
 
   // 3. The baseline (default configuration), once, never pruned.
@@ -454,10 +464,8 @@ int run_tune(const TuneFlags& flags) {
       once.n_trials = 1;
       once.n_jobs = 1;
       once.callbacks.push_back([&](Study&, const FrozenTrial& t) { progress.on_trial(t); });
-      g_running_study.store(base_study.get());
-      if (interrupted()) base_study->stop();
+      RunningStudy published(*base_study);
       base_study->optimize(objective, once);
-      g_running_study.store(nullptr);
     }
   }
   progress.finish();

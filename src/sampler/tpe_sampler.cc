@@ -134,6 +134,19 @@ void TPESampler::warn_independent_(int trial_number, const std::string& name) {
                    "warn_independent_sampling: false to silence this if it is intended.\n";
 }
 
+std::shared_ptr<const std::vector<FrozenTrial>> TPESampler::history_for_(const StudyView& study,
+                                                                         const FrozenTrial& trial) {
+  {
+    std::lock_guard<std::mutex> lock(history_mutex_);
+    const HistoryCache& c = history_cache_;
+    if (c.trials && c.study == &study && c.trial_id == trial.trial_id && c.trial_number == trial.number) return c.trials;
+  }
+  auto trials = std::make_shared<const std::vector<FrozenTrial>>(study.get_trials(observed_states(options_.constant_liar)));
+  std::lock_guard<std::mutex> lock(history_mutex_);
+  history_cache_ = HistoryCache{&study, trial.trial_id, trial.number, trials};
+  return trials;
+}
+
 SearchSpace TPESampler::infer_relative_search_space(const StudyView& study, const FrozenTrial& trial) {
   (void)trial;
   if (!options_.multivariate) return {};
@@ -225,10 +238,10 @@ double TPESampler::sample_independent(const StudyView& study, const FrozenTrial&
   double single = 0.0;
   if (single_valued(distribution, &single)) return single;
 
-  const std::vector<FrozenTrial> trials = study.get_trials(observed_states(options_.constant_liar));
+  const auto trials = history_for_(study, trial);
   const SearchSpace space{{name, distribution}};
   const tpe::ObservationPairs pairs =
-      tpe::get_observation_pairs(trials, {name}, study.directions(), options_.constant_liar, &space);
+      tpe::get_observation_pairs(*trials, {name}, study.directions(), options_.constant_liar, &space);
   const std::vector<double>& values = pairs.values.at(name);
 
   if (options_.multivariate && options_.warn_independent_sampling &&

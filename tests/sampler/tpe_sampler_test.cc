@@ -13,6 +13,7 @@
 #include "autoglm/pruner.h"
 #include "autoglm/samplers.h"
 #include "autoglm/study.h"
+#include "sampler/parzen_estimator.h"
 
 namespace autoglm {
 namespace {
@@ -331,6 +332,32 @@ TEST(TpeSampler, StartupTrialsAreRandomThenModelled) {
   }
   std::nth_element(xs.begin(), xs.begin() + 15, xs.end());
   EXPECT_NEAR(xs[15], 0.25, 0.1);
+}
+
+TEST(TpeSampler, MultiObjectiveSplitsByNondominationRank) {
+  // Scores of 6 COMPLETE trials, two minimized objectives. Front 0: (1,5), (2,2), (5,1);
+  // front 1: (3,3), (6,2); front 2: (6,6).
+  std::vector<tpe::Score> scores;
+  for (auto [a, b] : std::vector<std::pair<double, double>>{{3, 3}, {1, 5}, {6, 6}, {2, 2}, {6, 2}, {5, 1}})
+    scores.push_back({-INFINITY, {a, b}});
+  auto [below, above] = tpe::split_observation_pairs(scores, 3);
+  EXPECT_EQ(below, (std::vector<int>{1, 3, 5}));
+  EXPECT_EQ(above, (std::vector<int>{0, 2, 4}));
+  std::tie(below, above) = tpe::split_observation_pairs(scores, 4);  // front 1 partly: in trial order
+  EXPECT_EQ(below, (std::vector<int>{0, 1, 3, 5}));
+
+  // The sampler runs on a two-objective history (pruned / running trials are ignored there).
+  const Distribution d = flt(0.0, 1.0);
+  std::vector<FrozenTrial> trials;
+  for (int i = 0; i < 12; ++i) {
+    double x = (i + 0.5) / 12.0;
+    FrozenTrial t = finished(i, {{"x", {x, d}}}, i == 11 ? TrialState::PRUNED : TrialState::COMPLETE);
+    t.values = {x, (1 - x) * (1 - x)};
+    trials.push_back(t);
+  }
+  HistoryView history("mo", {StudyDirection::MINIMIZE, StudyDirection::MAXIMIZE}, trials);
+  TPESampler s({.seed = 0, .constant_liar = true});
+  for (int k = 0; k < 10; ++k) EXPECT_TRUE(contains(d, s.sample_independent(history, running(12 + k), "x", d)));
 }
 
 TEST(TpeSampler, ConcurrentCallsAreSafe) {
