@@ -25,8 +25,23 @@ inline std::string format_number(double v) {
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
+  // Shortest representation that round-trips (0.1, not 0.10000000000000001).
+  for (int precision = 6; precision <= 17; ++precision) {
+    std::snprintf(buf, sizeof buf, "%.*g", precision, v);
+    if (std::strtod(buf, nullptr) == v) break;
+  }
   return buf;
+}
+
+/// JSON string literal for `s` (quotes, backslashes and control characters escaped).
+inline std::string quote(const std::string& s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\') { out += '\\'; out += static_cast<char>(c); }
+    else if (c < 0x20) { char b[8]; std::snprintf(b, sizeof b, "\\u%04x", c); out += b; }
+    else out += static_cast<char>(c);
+  }
+  return out + "\"";
 }
 
 inline void write_line(const std::string& line) {
@@ -51,7 +66,7 @@ inline void intermediate(long long step, double value) {
 inline void final_value(double value) { write_line("{\"value\": " + format_number(value) + "}"); }
 /// A user attribute with a numeric value (stored with the trial).
 inline void attr(const std::string& key, double value) {
-  write_line("{\"attr\": \"" + key + "\", \"value\": " + format_number(value) + "}");
+  write_line("{\"attr\": " + quote(key) + ", \"value\": " + format_number(value) + "}");
 }
 
 }  // namespace autoglm::report

@@ -40,6 +40,7 @@ void print_table(const std::vector<std::vector<std::string>>& rows) {
       line += r[c];
       if (c + 1 < r.size()) line += std::string(width[c] - r[c].size() + 2, ' ');
     }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
     std::cout << line << "\n";
   }
 }

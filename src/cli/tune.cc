@@ -22,6 +22,7 @@
 #include <filesystem>
 #include <iostream>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -387,6 +388,23 @@ int run_tune(const TuneFlags& flags) {
   opts.pruner = make_pruner(cfg.pruner_spec());
   opts.load_if_exists = true;
   auto study = Study::create(std::move(opts));
+
+  // A resumed study must keep each parameter's kind (and categorical choices): refuse before
+  // running anything rather than failing every trial.
+  {
+    std::set<std::string> checked;
+    for (const auto& t : study->get_trials()) {
+      for (const auto& [name, used] : t.distributions) {
+        if (!checked.insert(name).second) continue;
+        for (const auto& p : cfg.space)
+          if (p.name == name && !compatible(used, p.distribution))
+            throw ConfigError(cfg.source + ":" + std::to_string(p.line) + ": space." + name + ": study '" +
+                              cfg.study_name + "' already sampled '" + name + "' as " + to_string(used) +
+                              ", the config now says " + to_string(p.distribution) +
+                              "; restore it or use a new study name (--study NAME)");
+      }
+    }
+  }
 
   const int stale = study->fail_stale_trials();
   const int done_before = count_results(*storage, study->study_id());

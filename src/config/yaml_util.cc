@@ -203,8 +203,8 @@ std::vector<Entry> read_mapping(const Source& src, const YAML::Node& node, const
   if (!node.IsMap()) src.fail(node, what, "expected a mapping (key: value lines), got " + describe(node));
   std::vector<Entry> out;
   std::map<std::string, int> seen;  // key -> line
-  for (auto it = node.begin(); it != node.end(); ++it) {
-    const YAML::Node& k = it->first;
+  for (const auto& kv : node) {
+    const YAML::Node k = kv.first;
     if (!k.IsScalar()) src.fail(k, what, "keys must be plain names, got " + describe(k));
     const std::string key = k.Scalar();
     const std::string full = join_key(what, key);
@@ -213,7 +213,7 @@ std::vector<Entry> read_mapping(const Source& src, const YAML::Node& node, const
     seen[key] = line_of(k);
     if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), key) == allowed.end())
       src.fail(k, what.empty() ? "" : what, "unknown key '" + key + "'" + did_you_mean(key, allowed));
-    out.push_back({key, k, it->second});
+    out.push_back({key, k, kv.second});
   }
   return out;
 }

@@ -123,7 +123,7 @@ std::string group_digits(int64_t n) {
 }
 
 nlohmann::json hyperparameters_json(const LmOptions& o) {
-  return {{"data", o.data},           {"data_limit", o.data_limit},
+  return {{"data", std::filesystem::absolute(o.data).string()}, {"data_limit", o.data_limit},
           {"n_layers", o.n_layers},   {"d_model", o.d_model},
           {"n_heads", o.n_heads},     {"context", o.context},
           {"dropout", o.dropout},     {"optimizer", optimizer_name(o.optimizer)},

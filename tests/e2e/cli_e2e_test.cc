@@ -137,7 +137,7 @@ class E2E : public ::testing::Test {
     std::vector<std::string> out;
     for (const auto& e : fs::directory_iterator(dir_)) {
       const std::string n = e.path().filename().string();
-      if (n == "obj.py" || n.rfind(".std", 0) == 0 || n.size() > 5 && n.substr(n.size() - 5) == ".yaml") continue;
+      if (n == "obj.py" || n.rfind(".std", 0) == 0 || (n.size() > 5 && n.substr(n.size() - 5) == ".yaml")) continue;
       out.push_back(n);
     }
     return out;
@@ -316,6 +316,12 @@ TEST_F(E2E, ResumeRunsOnlyTheMissingTrials) {
   json trials = trials_json();
   EXPECT_EQ(trials.size(), 10u);
   EXPECT_EQ(count_state(trials, "COMPLETE"), 10);
+  // A changed parameter kind is refused before anything runs.
+  write("changed.yaml", "study: quad\nspace:\n  x: [a, b]\n  y: {type: int, low: 0, high: 4}\nobjective: /bin/true\n");
+  Result changed = run({"tune", "changed.yaml", "--n-trials", "12"});
+  EXPECT_EQ(changed.code, 2);
+  EXPECT_THAT(changed.err, AllOf(HasSubstr("changed.yaml:3:"), HasSubstr("space.x"), HasSubstr("already sampled")));
+  EXPECT_EQ(trials_json().size(), 10u);
   // Reached already: nothing more runs.
   Result third = run({"tune", "quad.yaml", "--n-trials", "10"});
   ASSERT_EQ(third.code, 0) << third.err;
@@ -377,8 +383,11 @@ TEST_F(E2E, ResumeAfterKill9FailsStaleTrialsAndReachesTheTotal) {
   EXPECT_EQ(count_state(after, "RUNNING"), 0);
   EXPECT_EQ(count_state(after, "COMPLETE"), 6) << "the requested total is still reached";
   EXPECT_EQ(count_state(after, "FAIL"), running);
-  for (const auto& t : after)
-    if (t["state"] == "FAIL") EXPECT_THAT(t["fail_reason"].get<std::string>(), HasSubstr("stale"));
+  for (const auto& t : after) {
+    if (t["state"] == "FAIL") {
+      EXPECT_THAT(t["fail_reason"].get<std::string>(), HasSubstr("stale"));
+    }
+  }
 }
 
 TEST_F(E2E, CtrlCStopsCleanlyWithExit130) {
@@ -403,8 +412,11 @@ TEST_F(E2E, CtrlCStopsCleanlyWithExit130) {
   EXPECT_EQ(count_state(trials, "WAITING"), 0);
   EXPECT_GE(count_state(trials, "FAIL"), 1);
   EXPECT_LE(trials.size(), 4u) << "no new trials after Ctrl-C";
-  for (const auto& t : trials)
-    if (t["state"] == "FAIL") EXPECT_THAT(t["fail_reason"].get<std::string>(), HasSubstr("interrupted"));
+  for (const auto& t : trials) {
+    if (t["state"] == "FAIL") {
+      EXPECT_THAT(t["fail_reason"].get<std::string>(), HasSubstr("interrupted"));
+    }
+  }
 }
 
 TEST_F(E2E, TrainWithoutTrainerIsAClearError) {
