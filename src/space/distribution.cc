@@ -3,6 +3,8 @@
 #include <cassert>
 #include <cmath>
 #include <limits>
+#include <cstdio>
+#include <cstdlib>
 #include <sstream>
 
 #include "autoglm/error.h"
@@ -29,6 +31,12 @@ std::string fmt_double(double v) {
     if (std::stod(o.str()) == v) return o.str();
   }
   return os.str();
+}
+
+std::string fmt15(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.15g", v);
+  return buf;
 }
 
 std::string where(std::string_view name) {
@@ -178,6 +186,8 @@ ParamValue to_external(const Distribution& d, double x) {
                             // Snap to the grid to remove floating-point noise.
                             double k = std::round((x - f.low) / *f.step);
                             double v = f.low + k * *f.step;
+                            // 0.1 + 1 * 0.05 is 0.15000000000000002: keep 15 significant digits.
+                            v = std::strtod(fmt15(v).c_str(), nullptr);
                             return std::min(std::max(v, f.low), f.high);
                           }
                           return x;

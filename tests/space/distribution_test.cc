@@ -50,6 +50,9 @@ TEST(DistributionValidation, AcceptsValidSpaces) {
 TEST(Distribution, InternalExternalRoundTrip) {
   FloatDistribution f{0.0, 1.0, false, 0.25};
   EXPECT_DOUBLE_EQ(std::get<double>(to_external(f, 0.5000000001)), 0.5);
+  FloatDistribution d{0.1, 0.5, false, 0.05};
+  EXPECT_EQ(std::get<double>(to_external(d, 0.15)), 0.15);  // exact, no 0.15000000000000002
+  EXPECT_EQ(to_string(to_external(d, 0.1 + 0.05)), "0.15");
   EXPECT_TRUE(contains(f, 0.75));
   EXPECT_FALSE(contains(f, 0.8));
   IntDistribution i{16, 128, false, 16};
