@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <torch/version.h>
 
 #include "autoglm/error.h"
 #include "autoglm/report.h"
@@ -54,36 +55,33 @@ torch::Tensor gather_windows(const Corpus& corpus, const std::vector<int64_t>& s
 // ----------------------------------------------------------------------------------------------
 // Optimizer and schedule
 
-std::unique_ptr<torch::optim::Optimizer> make_optimizer(const LmOptions& o, ByteTransformer& model) {
-  // Decay matrices (linear weights, embeddings); never biases or LayerNorm parameters.
+/// Builds optimizer `Optim` with two parameter groups: matrices (linear weights, embeddings)
+/// decayed with `options.weight_decay()`, vectors (biases, LayerNorm) not decayed.
+template <typename Optim, typename Options>
+std::unique_ptr<torch::optim::Optimizer> with_decay_groups(ByteTransformer& model, const Options& options) {
   std::vector<torch::Tensor> decay, no_decay;
   for (auto& p : model->parameters()) (p.dim() >= 2 ? decay : no_decay).push_back(p);
+  Options without = options;
+  without.weight_decay(0.0);
   std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(decay, std::make_unique<Options>(options));
+  groups.emplace_back(no_decay, std::make_unique<Options>(without));
+  return std::make_unique<Optim>(groups, options);
+}
+
+/// Adam(W) use betas (0.9, 0.95); weight decay is decoupled for adamw, an L2 term otherwise.
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const LmOptions& o, ByteTransformer& model) {
+  namespace optim = torch::optim;
   switch (o.optimizer) {
-    case OptimizerKind::kAdamW: {
-      auto with = torch::optim::AdamWOptions(o.lr).betas(std::make_tuple(0.9, 0.95)).weight_decay(o.weight_decay);
-      auto without = with;
-      without.weight_decay(0.0);
-      groups.emplace_back(decay, std::make_unique<torch::optim::AdamWOptions>(with));
-      groups.emplace_back(no_decay, std::make_unique<torch::optim::AdamWOptions>(without));
-      return std::make_unique<torch::optim::AdamW>(groups, with);
-    }
-    case OptimizerKind::kAdam: {
-      auto with = torch::optim::AdamOptions(o.lr).betas(std::make_tuple(0.9, 0.95)).weight_decay(o.weight_decay);
-      auto without = with;
-      without.weight_decay(0.0);
-      groups.emplace_back(decay, std::make_unique<torch::optim::AdamOptions>(with));
-      groups.emplace_back(no_decay, std::make_unique<torch::optim::AdamOptions>(without));
-      return std::make_unique<torch::optim::Adam>(groups, with);
-    }
-    case OptimizerKind::kSgd: {
-      auto with = torch::optim::SGDOptions(o.lr).momentum(o.momentum).weight_decay(o.weight_decay);
-      auto without = with;
-      without.weight_decay(0.0);
-      groups.emplace_back(decay, std::make_unique<torch::optim::SGDOptions>(with));
-      groups.emplace_back(no_decay, std::make_unique<torch::optim::SGDOptions>(without));
-      return std::make_unique<torch::optim::SGD>(groups, with);
-    }
+    case OptimizerKind::kAdamW:
+      return with_decay_groups<optim::AdamW>(
+          model, optim::AdamWOptions(o.lr).betas(std::make_tuple(0.9, 0.95)).weight_decay(o.weight_decay));
+    case OptimizerKind::kAdam:
+      return with_decay_groups<optim::Adam>(
+          model, optim::AdamOptions(o.lr).betas(std::make_tuple(0.9, 0.95)).weight_decay(o.weight_decay));
+    case OptimizerKind::kSgd:
+      return with_decay_groups<optim::SGD>(
+          model, optim::SGDOptions(o.lr).momentum(o.momentum).weight_decay(o.weight_decay));
   }
   throw std::logic_error("unknown optimizer");
 }
