@@ -5,7 +5,7 @@
 # Usage: scripts/main_job.sh [extra autoglm tune flags, e.g. --n-trials 8]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/build.sh
+bash scripts/build.sh autoglm autoglm-train
 mkdir -p runs
 start=$(date +%s)
 ./build/autoglm tune examples/glm-moby-dick.yaml --storage sqlite:///runs/glm-moby-dick.db "$@"

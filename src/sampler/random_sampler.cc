@@ -6,16 +6,12 @@
 #include "autoglm/samplers.h"
 #include "common/options.h"
 #include "sampler/parzen_estimator.h"
+#include "sampler/seed.h"
 
 namespace autoglm {
 
 namespace {
 
-uint64_t seed_or_random(const std::optional<uint64_t>& seed) {
-  if (seed) return *seed;
-  std::random_device rd;
-  return (static_cast<uint64_t>(rd()) << 32) ^ rd();
-}
 
 /// Uniform in [lo, hi] (lo when the range is empty).
 double uniform(std::mt19937_64& rng, double lo, double hi) { return lo + tpe::uniform01(rng) * (hi - lo); }

@@ -8,16 +8,12 @@
 #include "autoglm/samplers.h"
 #include "common/options.h"
 #include "sampler/parzen_estimator.h"
+#include "sampler/seed.h"
 
 namespace autoglm {
 
 namespace {
 
-uint64_t seed_or_random(const std::optional<uint64_t>& seed) {
-  if (seed) return *seed;
-  std::random_device rd;
-  return (static_cast<uint64_t>(rd()) << 32) ^ rd();
-}
 
 /// The start-up (random) phase draws from its own stream, derived from the seed, so that the
 /// TPE proposals do not depend on how many random draws preceded them.

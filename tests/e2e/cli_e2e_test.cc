@@ -143,8 +143,8 @@ class E2E : public ::testing::Test {
     return out;
   }
 
-  json trials_json(const std::string& storage = "sqlite:///autoglm.db") {
-    Result r = run({"trials", "--study", "quad", "--storage", storage, "--format", "json"});
+  json trials_json(const std::string& storage = "sqlite:///autoglm.db", const std::string& study = "quad") {
+    Result r = run({"trials", "--study", study, "--storage", storage, "--format", "json"});
     EXPECT_EQ(r.code, 0) << r.err;
     return json::parse(r.out);
   }
@@ -431,6 +431,72 @@ TEST_F(E2E, TrainDelegatesToTheTrainer) {
   Result r = run({"train", "lm", "--help"});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_THAT(r.out + r.err, HasSubstr("--lr"));
+}
+
+
+// The whole path with the real workload: a tiny LM study on a slice of Moby Dick, two trials at
+// a time as child processes, TPE + successive halving, SQLite, and the baseline comparison.
+TEST_F(E2E, TinyLanguageModelStudyEndToEnd) {
+  const fs::path corpus = fs::path(AUTOGLM_SOURCE_DIR) / "data" / "moby-dick.txt";
+  if (!fs::exists(fs::path(AUTOGLM_BINARY_DIR) / "autoglm-train")) GTEST_SKIP() << "autoglm-train not built";
+  if (!fs::exists(corpus)) GTEST_SKIP() << "corpus missing: run scripts/setup.sh";
+  write("lm.yaml",
+        "study: tiny-lm\n"
+        "n_trials: 6\n"
+        "n_jobs: 2\n"
+        "seed: 3\n"
+        "space:\n"
+        "  lr: {type: float, low: 1.0e-4, high: 3.0e-2, log: true}\n"
+        "  batch_size: {type: int, values: [8, 16]}\n"
+        "  optimizer: {values: [adamw, sgd]}\n"
+        "  momentum: {type: float, low: 0.5, high: 0.95, when: {optimizer: sgd}}\n"
+        "  dropout: {type: float, low: 0.0, high: 0.2, step: 0.1}\n"
+        "  n_layers: {type: int, low: 1, high: 2}\n"
+        "  d_model: {type: int, values: [32, 48]}\n"
+        "sampler: {name: tpe, n_startup_trials: 3, multivariate: true, constant_liar: true}\n"
+        "pruner: {name: successive_halving, min_resource: 10, reduction_factor: 2}\n"
+        "objective:\n"
+        "  command: >-\n"
+        "    autoglm train lm --data " + corpus.string() + " --data-limit 100000\n"
+        "    --lr {lr} --batch-size {batch_size} --optimizer {optimizer} --momentum {momentum}\n"
+        "    --dropout {dropout} --n-layers {n_layers} --d-model {d_model} --n-heads 4\n"
+        "    --context 32 --max-steps 40 --eval-interval 10 --eval-batches 2 --seed 0 --threads 1\n"
+        "  timeout: 5m\n"
+        "  grace_period: 2\n"
+        "baseline: {lr: 3.0e-4, batch_size: 16, optimizer: adamw, dropout: 0.1, n_layers: 1, d_model: 32}\n");
+  Result r = run({"tune", "lm.yaml"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, AllOf(HasSubstr("best trial #"), HasSubstr("vs default configuration")));
+
+  json trials = trials_json("sqlite:///autoglm.db", "tiny-lm");
+  ASSERT_EQ(trials.size(), 7u) << "6 trials + the baseline";
+  int complete = 0, pruned = 0, baseline = 0;
+  for (const auto& t : trials) {
+    const std::string state = t["state"];
+    ASSERT_TRUE(state == "COMPLETE" || state == "PRUNED") << t.dump();
+    const bool sgd = t["params"]["optimizer"] == "sgd";
+    EXPECT_EQ(t["params"].contains("momentum"), sgd) << "momentum only for SGD";
+    ASSERT_FALSE(t["intermediate_values"].empty());
+    EXPECT_TRUE(t["intermediate_values"].contains("10")) << "validation bpb reported at every evaluation";
+    for (const auto& [step, v] : t["intermediate_values"].items()) {
+      EXPECT_GT(v.get<double>(), 0.5);
+      EXPECT_LT(v.get<double>(), 9.0);
+    }
+    if (state == "COMPLETE") {
+      ++complete;
+      EXPECT_EQ(t["intermediate_values"].size(), 4u);  // steps 10, 20, 30, 40
+      EXPECT_DOUBLE_EQ(t["value"].get<double>(), t["intermediate_values"]["40"].get<double>());
+    } else {
+      ++pruned;
+      EXPECT_LT(t["intermediate_values"].size(), 4u);
+    }
+    if (t["user_attrs"].value("baseline", false)) ++baseline;
+  }
+  EXPECT_EQ(baseline, 1);
+  EXPECT_GE(complete, 2);
+  Result b = run({"best", "--study", "tiny-lm", "--format", "json"});
+  ASSERT_EQ(b.code, 0) << b.err;
+  EXPECT_LT(json::parse(b.out)["value"].get<double>(), 8.0);
 }
 
 }  // namespace
