@@ -108,7 +108,10 @@ class Study final : public StudyView {
   std::map<std::string, nlohmann::json> user_attrs() const;
 
   /// Marks FAIL the RUNNING trials whose owning process (recorded host + pid + start time) is no
-  /// longer alive on this host. Returns how many were failed. Called by optimize().
+  /// longer alive on this host, and stops what such a trial left running: the process group of
+  /// its command (system attr "process": {host, pgid, start_time}, recorded by the executor)
+  /// gets SIGTERM, then SIGKILL after 5 s, when its leader is still the same process.
+  /// Returns how many trials were failed. Called by optimize().
   int fail_stale_trials();
 
   int64_t study_id() const { return study_id_; }
@@ -144,6 +147,8 @@ struct WorkerIdentity {
   int64_t pid = 0;
   int64_t start_time = 0;  ///< Process start time in clock ticks since boot (/proc/PID/stat field 22).
   static WorkerIdentity current();
+  /// Identity of process `pid` on this host (start_time -1 when it does not exist).
+  static WorkerIdentity of_process(int64_t pid);
   /// True when a process with this pid and start time exists on this host.
   bool alive() const;
 };

@@ -344,6 +344,11 @@ std::vector<double> CommandRun::execute(GpuPool* gpus) {
   }
   process::Child child(pid);
   const auto start = SteadyClock::now();
+  {
+    // Lets a later resume stop this command if the engine dies without stopping it (kill -9).
+    const WorkerIdentity leader = WorkerIdentity::of_process(pid);
+    trial_.set_system_attr("process", {{"host", leader.host}, {"pgid", pid}, {"start_time", leader.start_time}});
+  }
 
   Outcome outcome = Outcome::kRunning;
   while (outcome == Outcome::kRunning) {

@@ -5,6 +5,9 @@
 #include <random>
 #include <thread>
 
+#include <csignal>
+#include <sys/types.h>
+
 #include "autoglm/error.h"
 
 namespace autoglm {
@@ -34,6 +37,29 @@ bool dominates(const std::vector<double>& a, const std::vector<double>& b, const
     if (x < y) strictly = true;
   }
   return strictly;
+}
+
+// A stale trial's command may have outlived its (killed) engine: stop its process group, but
+// only when the group leader is provably the recorded process (same pid and start time).
+void stop_orphaned_command(const FrozenTrial& t, const std::string& host) {
+  auto it = t.system_attrs.find("process");
+  if (it == t.system_attrs.end() || !it->second.is_object()) return;
+  const auto& p = it->second;
+  if (p.value("host", std::string()) != host || !p.contains("pgid") || !p.contains("start_time")) return;
+  WorkerIdentity leader;
+  leader.host = host;
+  leader.pid = p.at("pgid").get<int64_t>();
+  leader.start_time = p.at("start_time").get<int64_t>();
+  if (leader.pid <= 1 || leader.start_time < 0 || !leader.alive()) return;
+  const pid_t pgid = static_cast<pid_t>(leader.pid);
+  ::kill(-pgid, SIGTERM);
+  ::kill(-pgid, SIGCONT);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (::kill(-pgid, 0) != 0) return;  // the whole group is gone
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ::kill(-pgid, SIGKILL);
 }
 
 }  // namespace
@@ -274,6 +300,7 @@ int Study::fail_stale_trials() {
     auto st = t.system_attrs.find("worker.start_time");
     owner.start_time = st == t.system_attrs.end() ? -1 : st->second.get<int64_t>();
     if (owner.alive()) continue;
+    stop_orphaned_command(t, me.host);
     try {
       storage_->set_trial_system_attr(t.trial_id, "fail_reason",
                                       "stale trial: its worker process " + std::to_string(owner.pid) + " on " +

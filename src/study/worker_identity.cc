@@ -42,6 +42,13 @@ WorkerIdentity WorkerIdentity::current() {
   return id;
 }
 
+WorkerIdentity WorkerIdentity::of_process(int64_t pid) {
+  WorkerIdentity id = current();
+  id.pid = pid;
+  id.start_time = process_start_time(pid);
+  return id;
+}
+
 bool WorkerIdentity::alive() const {
   if (pid <= 0) return false;
   if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno != EPERM) return false;

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <stdexcept>
@@ -50,6 +51,9 @@ const char* stop_signal_name() {
 }
 
 std::vector<uint8_t> read_bytes(const std::string& path, int64_t limit, const std::string& flag) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw ConfigError(flag + " " + path + ": is a directory; pass a text file (e.g. data/moby-dick.txt)");
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     throw ConfigError(flag + " " + path + ": cannot open (" + std::strerror(errno) +

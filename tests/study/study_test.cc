@@ -1,7 +1,9 @@
 #include "autoglm/study.h"
 
 #include <cmath>
+#include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <set>
 #include <thread>
 
@@ -240,6 +242,62 @@ TEST(Study, StaleTrialsOfDeadProcessesBecomeFail) {
   EXPECT_EQ(trials[0].state, TrialState::RUNNING);  // our own process is alive
   EXPECT_EQ(trials[1].state, TrialState::FAIL);
   EXPECT_NE(trials[1].system_attrs.at("fail_reason").get<std::string>().find("stale trial"), std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Study, ResumeStopsTheCommandAStaleTrialLeftRunning) {
+  auto dir = std::filesystem::temp_directory_path() / ("autoglm-orphan-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  std::string url = "sqlite:///" + (dir / "s.db").string();
+  {
+    CreateStudyOptions o;
+    o.storage = open_storage(url);
+    o.study_name = "orphan";
+    Study::create(std::move(o));
+  }
+  int pipe_fds[2];
+  ASSERT_EQ(pipe(pipe_fds), 0);
+  pid_t engine = fork();
+  if (engine == 0) {
+    // The "engine": starts a trial's command in its own process group, records it, then dies
+    // like `kill -9` would leave it (no clean-up).
+    auto study = Study::load(open_storage(url), "orphan");
+    Trial t = study->ask();
+    pid_t cmd = fork();
+    if (cmd == 0) {
+      setpgid(0, 0);
+      execl("/bin/sleep", "sleep", "1000", static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    setpgid(cmd, cmd);
+    auto leader = WorkerIdentity::of_process(cmd);
+    t.set_system_attr("process", {{"host", leader.host}, {"pgid", cmd}, {"start_time", leader.start_time}});
+    if (write(pipe_fds[1], &cmd, sizeof cmd) != sizeof cmd) _exit(1);
+    _exit(0);
+  }
+  close(pipe_fds[1]);
+  pid_t cmd = -1;
+  ASSERT_EQ(read(pipe_fds[0], &cmd, sizeof cmd), static_cast<ssize_t>(sizeof cmd));
+  close(pipe_fds[0]);
+  waitpid(engine, nullptr, 0);
+  ASSERT_EQ(kill(cmd, 0), 0) << "the orphaned command is running";
+  auto study = Study::load(open_storage(url), "orphan");
+  EXPECT_EQ(study->fail_stale_trials(), 1);
+  // The orphan was re-parented to init (or a subreaper), which reaps it once it is killed.
+  bool gone = false;
+  for (int i = 0; i < 100 && !gone; ++i) {
+    gone = kill(cmd, 0) != 0 || WorkerIdentity::of_process(cmd).start_time < 0;
+    if (!gone) {
+      // A zombie child of ours would still answer kill(0): reap if it is ours (it is not).
+      std::ifstream st("/proc/" + std::to_string(cmd) + "/stat");
+      std::string all((std::istreambuf_iterator<char>(st)), std::istreambuf_iterator<char>());
+      gone = all.find(") Z") != std::string::npos;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  EXPECT_TRUE(gone) << "the stale trial's command (pid " << cmd << ") must be stopped on resume";
+  if (!gone) kill(-cmd, SIGKILL);
+  EXPECT_EQ(study->trials()[0].state, TrialState::FAIL);
   std::filesystem::remove_all(dir);
 }
 

@@ -162,6 +162,7 @@ TEST_F(LmTest, BadFlagsExit2WithOneLineNamingTheFlag) {
       {{"--threads", "0"}, "--threads"},
       {{"--no-such-flag", "1"}, "--no-such-flag"},
       {{"--data", "/nonexistent/corpus.txt"}, "--data"},
+      {{"--data", "/tmp"}, "is a directory"},
       {{"--data-limit", "500", "--context", "64"}, "--data-limit"},
   };
   // Start all at once (each start loads libtorch, ~0.5 s), then check each.
