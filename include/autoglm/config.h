@@ -7,10 +7,11 @@
 //
 // Validation happens entirely in the loader, before anything touches a storage: the search
 // space (bounds, log, step, choices, duplicate names, `when` conditions), the sampler and pruner
-// specs (built once with make_sampler / make_pruner), the objective, the baseline and every key
-// (unknown keys are refused with a did-you-mean suggestion). Every refusal is a ConfigError whose
-// one-line message starts with "<file>:<line>: <key>: " when the YAML position is known, names
-// the key and says how to fix it.
+// specs (built once with make_sampler / make_pruner), the objective (placeholders, the program in
+// PATH or as an executable path, working_dir, log_dir), the baseline, numbers (out of range for a
+// double is refused) and every key (unknown keys are refused with a did-you-mean suggestion).
+// Every refusal is a ConfigError whose one-line message starts with "<file>:<line>: <key>: " when
+// the YAML position is known, names the key and says how to fix it.
 //
 // All functions are pure (no global state besides the sampler/pruner registry) and thread-safe.
 #pragma once
@@ -127,6 +128,17 @@ StudyConfig parse_study_config(const std::string& yaml_text, const std::string& 
 /// Re-checks the fields a caller may have changed after loading (n_trials, n_jobs, seed, ...),
 /// and builds the sampler and pruner once. Throws ConfigError. Called by the loaders.
 void validate_study_config(const StudyConfig& config);
+
+/// Seconds from a duration written as for `timeout`: "90", "1.5", "90s", "30m", "2h", "1d" (for
+/// command-line flags). Throws ConfigError starting with "<what>: " when it is not one, is out
+/// of range for a number, or is not > 0.
+double parse_duration_seconds(const std::string& text, const std::string& what);
+
+/// Why `dir` cannot serve as a per-trial log folder, or "" when it can: it must be a writable
+/// directory, or not exist yet with a writable directory as its nearest existing ancestor (it is
+/// created when the first trial runs). Creates nothing (a probe directory is made in that
+/// ancestor and removed at once, because access() says yes to root even on /proc).
+std::string log_dir_problem(const std::string& dir);
 
 /// Samples `space` in order for `trial`, skipping parameters whose `when` does not hold.
 /// Returns the sampled (active) parameters, external values.

@@ -96,6 +96,18 @@ class Storage {
 /// each naming the URL and the fix.
 std::shared_ptr<Storage> open_storage(const std::string& url);
 
+struct StorageOpenOptions {
+  /// Read only (for inspecting commands and dashboards): the storage must already exist and hold
+  /// an Open-AutoGLM schema of a supported version; nothing is created, migrated or written (a
+  /// database in a read-only directory, or a chmod 444 file, can be read), and every write method
+  /// throws StorageError saying the storage was opened read-only. In-memory URLs are refused
+  /// (ConfigError): a new in-memory storage is always empty.
+  bool read_only = false;
+};
+
+/// open_storage(url) with options; open_storage(url, {}) is open_storage(url).
+std::shared_ptr<Storage> open_storage(const std::string& url, const StorageOpenOptions& options);
+
 /// The file path of a sqlite URL ("sqlite:///a/b.db" -> "a/b.db"), nullopt for other URLs.
 std::optional<std::string> sqlite_path_from_url(const std::string& url);
 

@@ -52,7 +52,11 @@ std::shared_ptr<Storage> open_existing_storage(const std::string& url) {
   } else if (url.empty() || url == ":memory:") {
     throw ConfigError("storage '" + url + "' is in-memory and holds no studies between runs; pass --storage sqlite:///FILE.db");
   }
-  return open_storage(url);
+  // Read-only: the inspecting verbs never write, so they work on a chmod 444 file in a read-only
+  // directory, and a file that is not an Open-AutoGLM database (an empty file) is refused untouched.
+  StorageOpenOptions options;
+  options.read_only = true;
+  return open_storage(url, options);
 }
 
 int64_t find_study(Storage& storage, const std::string& name, const std::string& url) {
@@ -135,12 +139,22 @@ std::string format_params(const FrozenTrial& t) {
   return out;
 }
 
+// JSON has no NaN or infinity: write them as the strings "NaN", "Infinity", "-Infinity"
+// (the spelling of the trial protocol) instead of nlohmann's silent null.
+nlohmann::json number_to_json(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
+  return v;
+}
+
 nlohmann::json trial_to_json(const FrozenTrial& t) {
   nlohmann::json j;
   j["number"] = t.number;
   j["state"] = to_string(t.state);
-  j["values"] = t.values;
-  j["value"] = t.values.size() == 1 ? nlohmann::json(t.values[0]) : nlohmann::json(nullptr);
+  nlohmann::json values = nlohmann::json::array();
+  for (double v : t.values) values.push_back(number_to_json(v));
+  j["values"] = values;
+  j["value"] = t.values.size() == 1 ? number_to_json(t.values[0]) : nlohmann::json(nullptr);
   nlohmann::json params = nlohmann::json::object();
   for (const auto& [name, value] : t.external_params()) params[name] = to_json(value);
   j["params"] = params;
@@ -148,7 +162,7 @@ nlohmann::json trial_to_json(const FrozenTrial& t) {
   for (const auto& [name, d] : t.distributions) dists[name] = to_string(d);
   j["distributions"] = dists;
   nlohmann::json iv = nlohmann::json::object();
-  for (const auto& [step, value] : t.intermediate_values) iv[std::to_string(step)] = value;
+  for (const auto& [step, value] : t.intermediate_values) iv[std::to_string(step)] = number_to_json(value);
   j["intermediate_values"] = iv;
   nlohmann::json ua = nlohmann::json::object();
   for (const auto& [k, v] : t.user_attrs) ua[k] = v;

@@ -1,6 +1,6 @@
 // `autoglm`: the command-line front end (docs/cli.md).
 //
-//   autoglm tune CONFIG.yaml [--storage URL] [--study NAME] [--n-trials N] [--timeout SEC]
+//   autoglm tune CONFIG.yaml [--storage URL] [--study NAME] [--n-trials N] [--timeout DURATION]
 //                            [--n-jobs N] [--seed S]
 //   autoglm studies [--storage URL] [--format table|json]
 //   autoglm trials --study NAME [--storage URL] [--state S] [--format table|csv|json]
@@ -18,6 +18,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "autoglm/config.h"
 #include "autoglm/error.h"
 #include "cli/cli.h"
 
@@ -84,8 +85,8 @@ int main(int argc, char** argv) {
   TuneFlags tune;
   std::string storage = kDefaultStorage;
   int n_trials = 0, n_jobs = 0;
-  double timeout = 0;
-  uint64_t seed = 0;
+  std::string timeout;  // seconds or a duration (90s, 30m, 2h, 1d), parsed as the config's `timeout`
+  int64_t seed = 0;     // signed, so that -1 is refused like `seed: -1` rather than wrapped around
   std::string storage_t, study_t;
   auto* tune_cmd = app.add_subcommand("tune", "Run a study from a YAML config, or resume it (same command)");
   tune_cmd->add_option("config", tune.config_path, "Study config (YAML; see docs/config.md)")->required();
@@ -95,9 +96,10 @@ int main(int argc, char** argv) {
   auto* o_trials = tune_cmd->add_option(
       "--n-trials", n_trials,
       "TOTAL trials with a result (COMPLETE or PRUNED) the study should have; a resumed study runs only the missing ones");
-  auto* o_timeout = tune_cmd->add_option("--timeout", timeout, "Stop starting trials after SEC seconds");
+  auto* o_timeout =
+      tune_cmd->add_option("--timeout", timeout, "Stop starting trials after this long: seconds, or 90s, 30m, 2h, 1d");
   auto* o_jobs = tune_cmd->add_option("--n-jobs", n_jobs, "Trials run in parallel (default: the config's n_jobs, else 1)");
-  auto* o_seed = tune_cmd->add_option("--seed", seed, "Sampler seed (overrides the config)");
+  auto* o_seed = tune_cmd->add_option("--seed", seed, "Sampler seed, >= 0 (overrides the config)");
 
   std::string fmt_studies = "table";
   auto* studies_cmd = app.add_subcommand("studies", "List the studies in a storage");
@@ -139,9 +141,12 @@ int main(int argc, char** argv) {
       if (o_storage->count()) tune.storage = storage_t;
       if (o_study->count()) tune.study = study_t;
       if (o_trials->count()) tune.n_trials = n_trials;
-      if (o_timeout->count()) tune.timeout_seconds = timeout;
+      if (o_timeout->count()) tune.timeout_seconds = autoglm::parse_duration_seconds(timeout, "--timeout");
       if (o_jobs->count()) tune.n_jobs = n_jobs;
-      if (o_seed->count()) tune.seed = seed;
+      if (o_seed->count()) {
+        if (seed < 0) throw autoglm::ConfigError("--seed: must be >= 0, got " + std::to_string(seed));
+        tune.seed = static_cast<uint64_t>(seed);
+      }
       return run_tune(tune);
     }
     if (studies_cmd->parsed()) return run_studies(storage, fmt_studies);

@@ -5,20 +5,29 @@
 // is resumed (load_if_exists): `n_trials` is the total number of trials with a result (COMPLETE
 // or PRUNED, the baseline excluded) the study should have, so a rerun only runs what is missing.
 // With a `baseline`, one extra trial with the baseline's parameters (user attr "baseline": true,
-// never pruned) runs after the search unless the study already has a COMPLETE one, and the best
-// trial is compared with it.
+// never pruned) runs after the search unless the study already has one (in any state but FAIL),
+// and the best trial is compared with it.
+//
+// Several processes may run the same study (the way to use more workers): each worker thread
+// starts one trial at a time, and before each start it checks the whole study through the
+// storage (trials with a result plus trials running anywhere must stay below n_trials) while
+// holding the StartLock, so together they run n_trials, and the baseline once.
 //
 // Ctrl-C: the first SIGINT (or SIGTERM) stops starting trials and asks the executor to stop the
 // running commands (request_shutdown), whose trials become FAIL "interrupted: ..."; the command
 // then exits 130 (143 for SIGTERM). A third signal exits at once.
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
 #include <cstdio>
+#include <exception>
 #include <filesystem>
 #include <iostream>
 #include <mutex>
@@ -45,14 +54,14 @@ namespace fs = std::filesystem;
 
 std::atomic<int> g_signals{0};
 std::atomic<int> g_last_signal{0};
-std::atomic<Study*> g_running_study{nullptr};
 static_assert(std::atomic<int>::is_always_lock_free && std::atomic<bool>::is_always_lock_free);
 
+// The workers check interrupted() before starting each trial; request_shutdown() stops the
+// running commands.
 extern "C" void on_stop_signal(int sig) {
   int n = g_signals.fetch_add(1) + 1;
   g_last_signal.store(sig);
   request_shutdown();
-  if (Study* s = g_running_study.load()) s->stop();  // a lock-free atomic store
   if (n >= 3) {
     const char msg[] = "\nautoglm: third interrupt, exiting now (trial commands may be left running)\n";
     ssize_t ignored = ::write(STDERR_FILENO, msg, sizeof msg - 1);
@@ -72,17 +81,79 @@ void install_signal_handlers() {
 
 bool interrupted() { return g_signals.load() > 0; }
 
-// Publishes the study that optimize() is running to the signal handler, for its lifetime.
-class RunningStudy {
+// ---- starting trials -----------------------------------------------------------------------
+
+// Serializes "check the study, then start a trial" (the n_trials check with ask(), the baseline
+// check with enqueue_trial) between the worker threads of this process and, for a SQLite storage,
+// between the processes of this host that share the file: they take an flock on the database's
+// directory (not on the database file: closing another descriptor of that file would drop
+// SQLite's own POSIX locks). So each check sees every trial started before it. Where flock is
+// not available (a network file system may refuse it) only the threads of this process are
+// serialized, and two processes checking at the same moment may each start one trial (or
+// enqueue one baseline) too many: a tiny race, accepted.
+// Thread-safe: fd_ is set once; flock is taken only while mutex_ is held.
+class StartLock {
  public:
-  explicit RunningStudy(Study& s) {
-    g_running_study.store(&s);
-    if (interrupted()) s.stop();
+  explicit StartLock(const std::string& url) {
+    if (auto p = sqlite_path_from_url(url)) {
+      std::error_code ec;
+      const fs::path dir = fs::absolute(*p, ec).parent_path();
+      if (!ec) fd_ = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    }
   }
-  ~RunningStudy() { g_running_study.store(nullptr); }
-  RunningStudy(const RunningStudy&) = delete;
-  RunningStudy& operator=(const RunningStudy&) = delete;
+  ~StartLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  StartLock(const StartLock&) = delete;
+  StartLock& operator=(const StartLock&) = delete;
+
+  void lock() {
+    mutex_.lock();
+    if (fd_ >= 0) {
+      while (::flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
+      }
+    }
+  }
+  void unlock() {
+    if (fd_ >= 0) ::flock(fd_, LOCK_UN);
+    mutex_.unlock();
+  }
+
+ private:
+  std::mutex mutex_;
+  int fd_ = -1;
 };
+
+// A RUNNING trial whose worker process (recorded by Study::ask) is gone from this host: it will
+// never finish (Study::fail_stale_trials marks such trials FAIL). Trials of other hosts, or
+// without a recorded worker, are taken as alive.
+bool is_stale(const FrozenTrial& t) {
+  static const WorkerIdentity me = WorkerIdentity::current();
+  auto host = t.system_attrs.find("worker.host");
+  auto pid = t.system_attrs.find("worker.pid");
+  if (host == t.system_attrs.end() || pid == t.system_attrs.end()) return false;
+  if (!host->second.is_string() || host->second.get<std::string>() != me.host || !pid->second.is_number_integer())
+    return false;
+  WorkerIdentity owner;
+  owner.host = me.host;
+  owner.pid = pid->second.get<int64_t>();
+  auto st = t.system_attrs.find("worker.start_time");
+  owner.start_time = st != t.system_attrs.end() && st->second.is_number_integer() ? st->second.get<int64_t>() : -1;
+  return !owner.alive();
+}
+
+// Trials of the study that count towards n_trials, from every process: the finished ones with a
+// result (COMPLETE or PRUNED) plus the ones running now (stale ones excluded). The baseline never
+// counts.
+int counted_trials(Storage& storage, int64_t study_id) {
+  int n = 0;
+  for (const auto& t : storage.get_all_trials(
+           study_id, std::vector<TrialState>{TrialState::COMPLETE, TrialState::PRUNED, TrialState::RUNNING})) {
+    if (is_baseline(t) || (t.state == TrialState::RUNNING && is_stale(t))) continue;
+    ++n;
+  }
+  return n;
+}
 
 // ---- progress ------------------------------------------------------------------------------
 
@@ -245,6 +316,13 @@ bool found_in_path(const std::string& program) {
   return false;
 }
 
+// A path as a command argument: the executor substitutes placeholders, so "{" is written "{{".
+std::string escape_braces(const std::string& path) {
+  std::string out;
+  for (char c : path) out += c == '{' ? std::string("{{") : std::string(1, c);
+  return out;
+}
+
 // `autoglm` in a command means this very binary; `autoglm-train`, when not in PATH, the one
 // built beside it. Throws ConfigError when `autoglm train` is used but autoglm-train is missing.
 std::vector<std::string> resolve_program(std::vector<std::string> argv) {
@@ -255,11 +333,11 @@ std::vector<std::string> resolve_program(std::vector<std::string> argv) {
                         train.string() + "); configure with -DAUTOGLM_WITH_TORCH=ON and build the autoglm-train target");
   };
   if (argv[0] == "autoglm") {
-    argv[0] = self_exe();
+    argv[0] = escape_braces(self_exe());
     if (argv.size() > 1 && argv[1] == "train") need_train();
   } else if (argv[0] == "autoglm-train" && !found_in_path("autoglm-train")) {
     need_train();
-    argv[0] = train.string();
+    argv[0] = escape_braces(train.string());
   }
   return argv;
 }
@@ -338,9 +416,17 @@ void print_summary(Study& study, const StudyConfig& cfg, double elapsed) {
     }
   }
   std::cout << "\n  params: " << format_params(*best) << "\n";
-  if (!cfg.baseline.empty() && !base)
-    std::cout << "default configuration: no COMPLETE baseline trial (see `autoglm trials --study "
-              << study.study_name() << "`)\n";
+  if (!cfg.baseline.empty() && !base) {
+    std::optional<int> running;
+    for (const auto& t : trials)
+      if (is_baseline(t) && t.state == TrialState::RUNNING && !is_stale(t)) running = t.number;
+    if (running)
+      std::cout << "default configuration: still running in another process (trial #" << *running
+                << "); see `autoglm trials --study " << study.study_name() << "` once it is done\n";
+    else
+      std::cout << "default configuration: no COMPLETE baseline trial (see `autoglm trials --study "
+                << study.study_name() << "`)\n";
+  }
 }
 
 }  // namespace
@@ -376,6 +462,10 @@ int run_tune(const TuneFlags& flags) {
   if (!cfg.gpus.empty()) gpus = std::make_unique<GpuPool>(cfg.gpus, cfg.gpus_per_trial);
   const std::string log_dir =
       cfg.objective.log_dir.empty() ? default_log_dir(url, cfg.study_name) : cfg.objective.log_dir;
+  if (cfg.objective.log_dir.empty()) {  // objective.log_dir was checked by the loader
+    const std::string problem = log_dir_problem(log_dir);
+    if (!problem.empty()) throw ConfigError(problem + " (or set objective.log_dir in the config)");
+  }
 
   // 2. The study (created, or loaded to resume).
   install_signal_handlers();
@@ -408,9 +498,6 @@ int run_tune(const TuneFlags& flags) {
 
   const int stale = study->fail_stale_trials();
   const int done_before = count_results(*storage, study->study_id());
-  int waiting_baselines = 0;
-  for (const auto& t : study->get_trials(std::vector<TrialState>{TrialState::WAITING}))
-    if (is_baseline(t)) ++waiting_baselines;
   std::optional<int> to_run;
   if (cfg.n_trials) to_run = std::max(0, *cfg.n_trials - done_before);
 
@@ -435,10 +522,7 @@ int run_tune(const TuneFlags& flags) {
       Progress& p;
       ~Ended() { p.trial_ended(); }
     } ended{progress};
-    if (interrupted()) {  // a signal that arrived while optimize() was starting
-      trial.study().stop();
-      throw Error("interrupted: the engine is shutting down");
-    }
+    if (interrupted()) throw Error("interrupted: the engine is shutting down");  // arrived after ask()
     auto params = suggest_space(trial, space);
     CommandSpec spec = make_command_spec(cfg.objective, space, params, log_dir);
     try {
@@ -448,42 +532,117 @@ int run_tune(const TuneFlags& flags) {
     }
   };
 
-  OptimizeOptions run;
-  run.n_jobs = cfg.n_jobs;
-  run.timeout_seconds = cfg.timeout_seconds;
-  run.callbacks.push_back([&](Study& s, const FrozenTrial& t) {
-    progress.on_trial(t);
-    if (interrupted()) s.stop();
-    // Other processes may work on the same study: stop once the total is reached.
-    if (cfg.n_trials && !is_baseline(t) && count_results(s.storage(), s.study_id()) >= *cfg.n_trials) s.stop();
-  });
+  // The baseline runs in its own Study object, whose pruner never prunes.
+  std::unique_ptr<Study> base_study;
+  if (!cfg.baseline.empty())
+    base_study = Study::load(storage, cfg.study_name, make_sampler(cfg.sampler_spec()), make_pruner({{"name", "nop"}}));
+
+  // Runs one started trial to its end and tells its study (as Study::optimize does): PRUNED on
+  // TrialPruned, FAIL with the reason on any other exception; a ConfigError (misuse that would
+  // repeat in every trial) fails the trial and is rethrown to stop the run.
+  auto run_one = [&](Trial trial) {
+    Study& owner = trial.study();
+    TrialState state = TrialState::COMPLETE;
+    std::vector<double> values;
+    std::string reason;
+    try {
+      values = objective(trial);
+    } catch (const TrialPruned&) {
+      state = TrialState::PRUNED;
+    } catch (const ConfigError& e) {
+      trial.set_system_attr("fail_reason", std::string(e.what()));
+      progress.on_trial(owner.tell(trial.number(), TrialState::FAIL));
+      throw;
+    } catch (const std::exception& e) {
+      state = TrialState::FAIL;
+      reason = e.what();
+    } catch (...) {
+      state = TrialState::FAIL;
+      reason = "unknown exception";
+    }
+    if (!reason.empty()) trial.set_system_attr("fail_reason", reason);
+    progress.on_trial(owner.tell(trial.number(), state, values));
+  };
+
+  // 3. The search: n_jobs worker threads, each starting one trial at a time. Before each start,
+  // under the StartLock, the study is checked through the storage: the trials with a result plus
+  // those running in any process (the baseline excluded) must be below n_trials. So several
+  // processes on one study together reach n_trials without overshooting it. A trial that FAILs
+  // frees its place for a replacement, but this process starts at most the `to_run` trials that
+  // were missing when it began (as Study::optimize's n_trials), so a command that always fails
+  // ends. Hence the total can fall short: when trials FAIL, or when a trial counted as running
+  // in another process FAILs after the others stopped starting trials (or belongs to a process
+  // on another host that died); a rerun of the same command runs what is missing.
+  StartLock start_lock(url);
+  const auto started_at = std::chrono::steady_clock::now();
+  int started_here = 0;  // GUARDED_BY(start_lock)
+  std::atomic<bool> stop{false};
+  std::mutex error_mutex;
+  std::exception_ptr error;  // GUARDED_BY(error_mutex): the first engine error, rethrown below
+
+  auto next_trial = [&]() -> std::optional<Trial> {
+    std::lock_guard lock(start_lock);
+    if (stop || interrupted()) return std::nullopt;
+    if (cfg.timeout_seconds &&
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at).count() >= *cfg.timeout_seconds)
+      return std::nullopt;
+    if (to_run && started_here >= *to_run) return std::nullopt;
+    if (cfg.n_trials && counted_trials(*storage, study->study_id()) >= *cfg.n_trials) return std::nullopt;
+    // ask() takes the oldest WAITING trial first: a baseline left WAITING (by a run that stopped
+    // between enqueuing and starting it) is started by the baseline study, never pruned.
+    if (base_study) {
+      auto waiting = storage->get_all_trials(study->study_id(), std::vector<TrialState>{TrialState::WAITING});
+      if (!waiting.empty() && is_baseline(waiting.front())) return base_study->ask();
+    }
+    ++started_here;
+    return study->ask();
+  };
+  auto worker = [&] {
+    try {
+      while (auto trial = next_trial()) run_one(std::move(*trial));
+    } catch (...) {
+      std::lock_guard lock(error_mutex);
+      if (!error) error = std::current_exception();
+      stop = true;
+    }
+  };
 
   progress.start_ticker();
   if (!to_run || *to_run > 0) {
-    if (to_run) run.n_trials = *to_run + waiting_baselines;
-    RunningStudy published(*study);
-    study->optimize(objective, run);
+    std::vector<std::thread> threads;
+    for (int i = 1; i < cfg.n_jobs; ++i) threads.emplace_back(worker);
+    worker();
+    for (auto& t : threads) t.join();
   }
+  if (error) std::rethrow_exception(error);
 
-  // 3. The baseline (default configuration), once, never pruned.
-  if (!cfg.baseline.empty() && !interrupted()) {
-    bool have = false, waiting = false;
-    for (const auto& t : study->get_trials()) {
-      if (!is_baseline(t)) continue;
-      have = have || t.state == TrialState::COMPLETE;
-      waiting = waiting || t.state == TrialState::WAITING;
+  // 4. The baseline (default configuration), once per study, never pruned. The check and the
+  // enqueue happen under the StartLock, so that of several processes finishing their search
+  // only one enqueues it (see StartLock for the race left without flock); the one that enqueued
+  // it starts it at once, and the others see it RUNNING and leave it to that process.
+  if (base_study && !interrupted()) {
+    std::optional<Trial> trial;
+    std::optional<int> running_elsewhere;
+    {
+      std::lock_guard lock(start_lock);
+      bool have = false, waiting = false;
+      for (const auto& t : storage->get_all_trials(study->study_id())) {
+        if (!is_baseline(t)) continue;
+        if (t.state == TrialState::COMPLETE || t.state == TrialState::PRUNED) have = true;
+        else if (t.state == TrialState::RUNNING && !is_stale(t)) running_elsewhere = t.number;
+        else if (t.state == TrialState::WAITING) waiting = true;
+      }
+      if (!have && !running_elsewhere) {
+        if (!waiting) base_study->enqueue_trial(cfg.baseline, {{"baseline", true}});
+        trial = base_study->ask();
+      }
     }
-    if (!have) {
-      auto base_study = Study::load(storage, cfg.study_name, make_sampler(cfg.sampler_spec()),
-                                    make_pruner({{"name", "nop"}}));
-      if (!waiting) base_study->enqueue_trial(cfg.baseline, {{"baseline", true}});
+    if (running_elsewhere) {
+      progress.message("the baseline (default configuration) is running in another process as trial " +
+                       std::to_string(*running_elsewhere) + "; not running it here");
+    } else if (trial) {
       progress.message("running the baseline (default configuration) as one extra trial");
-      OptimizeOptions once;
-      once.n_trials = 1;
-      once.n_jobs = 1;
-      once.callbacks.push_back([&](Study&, const FrozenTrial& t) { progress.on_trial(t); });
-      RunningStudy published(*base_study);
-      base_study->optimize(objective, once);
+      run_one(std::move(*trial));
     }
   }
   progress.finish();

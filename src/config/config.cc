@@ -1,7 +1,12 @@
 #include "autoglm/config.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -420,6 +425,42 @@ void check_placeholders(const Source& src, const YAML::Node& node, const std::st
   }
 }
 
+// A program given as a path ("./train.sh", "/opt/bin/run") must exist and be executable, resolved
+// as the executor will: a relative path from the objective's working_dir, else from the directory
+// autoglm runs in. (A bare name is looked up in PATH by validate_command_spec; a program that
+// depends on a placeholder is only known when a trial runs.)
+void check_program_path(const Source& src, const YAML::Node& node, const ObjectiveConfig& obj) {
+  namespace fs = std::filesystem;
+  std::string program;
+  try {
+    program = substitute_placeholders(obj.command[0], {});  // "{{" -> "{"
+  } catch (const ConfigError&) {
+    return;
+  }
+  if (program.find('/') == std::string::npos) return;
+  fs::path p(program);
+  std::error_code ec;
+  if (p.is_relative()) {
+    fs::path base = obj.working_directory.empty() ? fs::current_path(ec) : fs::absolute(obj.working_directory, ec);
+    if (ec) return;  // no usable base (the working_dir check reports a missing one)
+    p = (base / p).lexically_normal();
+  }
+  const bool relative = p.string() != program;
+  const std::string where = relative ? " (resolved to " + p.string() + ")" : "";
+  struct stat st {};
+  if (::stat(p.c_str(), &st) != 0)
+    src.fail(node, "objective.command",
+             "program '" + program + "' does not exist" + where + "; fix the path" +
+                 (relative ? " (relative paths start from working_dir, else the directory autoglm runs in)" : "") +
+                 " or give a program name found in PATH");
+  if (S_ISDIR(st.st_mode))
+    src.fail(node, "objective.command", "program '" + program + "' is a directory" + where + "; give the program file");
+  if (!S_ISREG(st.st_mode) || ::access(p.c_str(), X_OK) != 0)
+    src.fail(node, "objective.command",
+             "program '" + program + "' is not executable" + where +
+                 "; make it executable (chmod +x) or run it through its interpreter, e.g. [python3, " + program + ", ...]");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Baseline.
 
@@ -683,12 +724,17 @@ StudyConfig parse_study_config(const std::string& yaml_text, const std::string& 
   cfg.objective = parse_objective(src, objective_node);
 
   // {config_dir} is expanded now; the other placeholders must name a parameter or a built-in.
+  // The executor substitutes placeholders in the command and env once more, so there a brace in
+  // the directory is escaped ("{" -> "{{"; "}" is always literal) and "/tmp/a{x}" stays itself;
+  // log_dir and working_dir are used as they are.
   const std::string config_dir = config_dir_of(origin);
-  auto expand = [&](std::string& s) { s = replace_placeholder(s, "config_dir", config_dir); };
-  for (auto& a : cfg.objective.command) expand(a);
-  for (auto& [name, value] : cfg.objective.env) expand(value);
-  expand(cfg.objective.log_dir);
-  expand(cfg.objective.working_directory);
+  std::string escaped_dir;
+  for (char c : config_dir) escaped_dir += c == '{' ? std::string("{{") : std::string(1, c);
+  auto expand = [&](std::string& s, const std::string& dir) { s = replace_placeholder(s, "config_dir", dir); };
+  for (auto& a : cfg.objective.command) expand(a, escaped_dir);
+  for (auto& [name, value] : cfg.objective.env) expand(value, escaped_dir);
+  expand(cfg.objective.log_dir, config_dir);
+  expand(cfg.objective.working_directory, config_dir);
   const YAML::Node cmd_node = objective_node.IsMap() ? objective_node["command"] : objective_node;
   for (const auto& a : cfg.objective.command) check_placeholders(src, cmd_node, "objective.command", a, cfg.space);
   for (const auto& [name, value] : cfg.objective.env)
@@ -709,6 +755,11 @@ StudyConfig parse_study_config(const std::string& yaml_text, const std::string& 
       const std::string msg = e.what();
       throw ConfigError(src.at(objective_node) + (msg.rfind("objective", 0) == 0 ? "" : "objective: ") + msg);
     }
+  }
+  check_program_path(src, cmd_node, cfg.objective);
+  if (!cfg.objective.log_dir.empty()) {
+    const std::string problem = log_dir_problem(cfg.objective.log_dir);
+    if (!problem.empty()) src.fail(objective_node["log_dir"], "objective.log_dir", problem);
   }
 
   if (!cfg.gpus.empty() && cfg.gpus_per_trial > static_cast<int>(cfg.gpus.size()))
@@ -746,6 +797,53 @@ void validate_study_config(const StudyConfig& cfg) {
   if (cfg.study_name.empty()) throw ConfigError("study: the study name must not be empty");
   (void)make_sampler(cfg.sampler_spec());
   (void)make_pruner(cfg.pruner_spec());
+}
+
+double parse_duration_seconds(const std::string& text, const std::string& what) {
+  std::optional<double> v = config_internal::parse_duration(text);
+  if (!v && config_internal::duration_out_of_range(text))
+    throw ConfigError(what + ": '" + text + "' is out of range for a number; give a duration like 90s, 30m, 2h, 1d");
+  if (!v) throw ConfigError(what + ": expected seconds (a number) or a duration like 90s, 30m, 2h, 1d; got '" + text + "'");
+  if (!(*v > 0)) throw ConfigError(what + ": must be > 0 seconds, got '" + text + "'");
+  return *v;
+}
+
+std::string log_dir_problem(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path p = fs::absolute(dir, ec);
+  if (ec) return "cannot resolve the log folder '" + dir + "': " + ec.message();
+  p = p.lexically_normal();
+  if (p.has_parent_path() && p.filename().empty()) p = p.parent_path();  // "logs/" -> "logs"
+  struct stat st {};
+  if (::stat(p.c_str(), &st) == 0) {
+    if (!S_ISDIR(st.st_mode))
+      return "the log folder " + p.string() + " exists and is not a directory; point it at a directory (or move the file away)";
+    if (::access(p.c_str(), W_OK | X_OK) != 0)
+      return "the log folder " + p.string() + " is not writable; fix its permissions or choose another folder";
+    return "";
+  }
+  // Missing: it will be created, so its nearest existing ancestor must be a writable directory.
+  fs::path a = p;
+  while (true) {
+    if (a == a.root_path() || !a.has_parent_path()) break;
+    a = a.parent_path();
+    if (::stat(a.c_str(), &st) == 0) break;
+    if (errno != ENOENT && errno != ENOTDIR)
+      return "cannot check the log folder " + p.string() + ": " + a.string() + ": " + std::strerror(errno);
+  }
+  if (!S_ISDIR(st.st_mode))
+    return "cannot create the log folder " + p.string() + ": " + a.string() + " is not a directory; choose another folder";
+  if (::access(a.c_str(), W_OK | X_OK) != 0)
+    return "cannot create the log folder " + p.string() + ": " + a.string() + " is not writable; choose another folder";
+  // access() says yes to root everywhere; a probe directory, made and removed at once, tells
+  // whether the file system really takes a new directory there (/proc does not).
+  std::string probe = (a / ".autoglm-probe-XXXXXX").string();
+  if (::mkdtemp(probe.data()) == nullptr)
+    return "cannot create the log folder " + p.string() + ": " + a.string() + " does not accept new directories (" +
+           std::strerror(errno) + "); choose another folder";
+  ::rmdir(probe.c_str());
+  return "";
 }
 
 StudyConfig load_study_config(const std::string& path) {

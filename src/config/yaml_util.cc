@@ -1,6 +1,8 @@
 #include "config/yaml_util.h"
 
+#include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <map>
 #include <regex>
@@ -34,6 +36,8 @@ const std::regex kHexRe("0x[0-9a-fA-F]+");
 const std::regex kFloatRe("[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?");
 const std::regex kInfRe("[-+]?\\.(inf|Inf|INF)");
 const std::regex kNanRe("\\.(nan|NaN|NAN)");
+// Seconds with an optional unit: "90", "1.5", "90s", "30m", "2h", "1d".
+const std::regex kDurationRe("\\s*([-+]?[0-9]+(\\.[0-9]*)?([eE][-+]?[0-9]+)?)\\s*(s|sec|m|min|h|d)?\\s*");
 
 bool is_quoted_or_str(const YAML::Node& node) {
   const std::string& tag = node.Tag();
@@ -67,13 +71,45 @@ std::string describe(const YAML::Node& node) {
   }
 }
 
+std::optional<double> parse_number(const std::string& text) {
+  errno = 0;
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (end == text.c_str() || *end != '\0') return std::nullopt;
+  if (errno == ERANGE && std::isinf(v)) return std::nullopt;  // overflow; an underflow keeps its tiny value
+  return v;
+}
+
+bool duration_out_of_range(const std::string& text) {
+  return std::regex_match(text, kDurationRe) && !parse_duration(text);
+}
+
+std::optional<double> parse_duration(const std::string& text) {
+  std::smatch m;
+  if (!std::regex_match(text, m, kDurationRe)) return std::nullopt;
+  std::optional<double> v = parse_number(m[1].str());
+  if (!v) return std::nullopt;
+  const std::string unit = m[4].str();
+  if (unit == "m" || unit == "min") *v *= 60;
+  else if (unit == "h") *v *= 3600;
+  else if (unit == "d") *v *= 86400;
+  if (!std::isfinite(*v)) return std::nullopt;
+  return v;
+}
+
 namespace {
 
-double parse_float(const std::string& s) {
+// A number scalar (matched by kIntRe, kFloatRe, kInfRe or kNanRe) as a double. A value beyond the
+// range of a double ("1e400") is refused; one too small to represent ("1e-400") becomes 0 or a
+// subnormal, as in other YAML readers.
+double parse_float(const Source& src, const YAML::Node& node, const std::string& key) {
+  const std::string& s = node.Scalar();
   if (std::regex_match(s, kInfRe)) return s[0] == '-' ? -std::numeric_limits<double>::infinity()
                                                       : std::numeric_limits<double>::infinity();
   if (std::regex_match(s, kNanRe)) return std::numeric_limits<double>::quiet_NaN();
-  return std::stod(s);
+  std::optional<double> v = parse_number(s);
+  if (!v) src.fail(node, key, s + " is out of range for a number; use a value between -1.7e308 and 1.7e308");
+  return *v;
 }
 
 bool parse_int(const std::string& s, int64_t* out) {
@@ -110,10 +146,10 @@ nlohmann::json to_json(const Source& src, const YAML::Node& node, const std::str
     case ScalarKind::kInt: {
       int64_t v;
       if (parse_int(s, &v)) return v;
-      return parse_float(s);
+      return parse_float(src, node, key);
     }
     case ScalarKind::kFloat: {
-      double v = parse_float(s);
+      double v = parse_float(src, node, key);
       if (!std::isfinite(v)) src.fail(node, key, "JSON options cannot hold " + s + "; use a finite number");
       return v;
     }
@@ -133,9 +169,9 @@ ParamValue to_param_value(const Source& src, const YAML::Node& node, const std::
     case ScalarKind::kInt: {
       int64_t v;
       if (parse_int(s, &v)) return v;
-      return parse_float(s);
+      return parse_float(src, node, key);
     }
-    case ScalarKind::kFloat: return parse_float(s);
+    case ScalarKind::kFloat: return parse_float(src, node, key);
     case ScalarKind::kString: return s;
   }
   return s;
@@ -156,7 +192,7 @@ int64_t read_int(const Source& src, const YAML::Node& node, const std::string& k
     int64_t v;
     if (k == ScalarKind::kInt && parse_int(node.Scalar(), &v)) return v;
     if (k == ScalarKind::kFloat) {
-      double d = parse_float(node.Scalar());
+      double d = parse_float(src, node, key);
       if (std::isfinite(d) && d == std::round(d) && std::abs(d) < 9.0e15) return static_cast<int64_t>(d);
     }
   }
@@ -166,7 +202,7 @@ int64_t read_int(const Source& src, const YAML::Node& node, const std::string& k
 double read_double(const Source& src, const YAML::Node& node, const std::string& key) {
   if (node.IsScalar()) {
     ScalarKind k = scalar_kind(node);
-    if (k == ScalarKind::kInt || k == ScalarKind::kFloat) return parse_float(node.Scalar());
+    if (k == ScalarKind::kInt || k == ScalarKind::kFloat) return parse_float(src, node, key);
   }
   src.fail(node, key, "expected a number, got " + describe(node));
 }
@@ -179,18 +215,14 @@ std::string read_string(const Source& src, const YAML::Node& node, const std::st
 double read_seconds(const Source& src, const YAML::Node& node, const std::string& key) {
   double v = 0;
   if (node.IsScalar() && (scalar_kind(node) == ScalarKind::kInt || scalar_kind(node) == ScalarKind::kFloat)) {
-    v = parse_float(node.Scalar());
+    v = parse_float(src, node, key);
   } else if (node.IsScalar() && scalar_kind(node) == ScalarKind::kString) {
-    static const std::regex re("\\s*([0-9]+(\\.[0-9]*)?)\\s*(s|sec|m|min|h|d)\\s*");
-    std::smatch m;
     const std::string s = node.Scalar();
-    if (!std::regex_match(s, m, re))
-      src.fail(node, key, "expected seconds (a number) or a duration like 90s, 30m, 2h, 1d; got '" + s + "'");
-    v = std::stod(m[1].str());
-    const std::string unit = m[3].str();
-    if (unit == "m" || unit == "min") v *= 60;
-    else if (unit == "h") v *= 3600;
-    else if (unit == "d") v *= 86400;
+    std::optional<double> d = parse_duration(s);
+    if (!d && duration_out_of_range(s))
+      src.fail(node, key, "'" + s + "' is out of range for a number; give a duration like 90s, 30m, 2h, 1d");
+    if (!d) src.fail(node, key, "expected seconds (a number) or a duration like 90s, 30m, 2h, 1d; got '" + s + "'");
+    v = *d;
   } else {
     src.fail(node, key, "expected seconds (a number) or a duration like 30m; got " + describe(node));
   }

@@ -52,6 +52,15 @@ std::string read_string(const Source& src, const YAML::Node& node, const std::st
 /// Seconds: a number, or a string with a unit ("90s", "30m", "2h", "1d"). Must be > 0.
 double read_seconds(const Source& src, const YAML::Node& node, const std::string& key);
 
+/// A decimal number as a double (strtod syntax, the whole text); nullopt when it is not one or
+/// overflows a double ("1e400"). An underflow keeps its tiny value (0 or a subnormal).
+std::optional<double> parse_number(const std::string& text);
+/// Seconds from "90", "1.5", "90s", "30m", "2h" or "1d" (surrounding spaces allowed); nullopt when
+/// the text is not such a duration or is out of range for a number.
+std::optional<double> parse_duration(const std::string& text);
+/// True when `text` is written like a duration but is out of range for a number ("1e400s").
+bool duration_out_of_range(const std::string& text);
+
 /// Entries of a mapping in file order. Refuses non-mappings, duplicate keys (naming both lines),
 /// non-scalar keys, and (when `allowed` is non-empty) unknown keys with a did-you-mean.
 struct Entry {

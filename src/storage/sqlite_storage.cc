@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <limits>
 #include <memory>
 #include <random>
@@ -250,11 +252,26 @@ void SQLiteStorage::fail_locked(int rc, const std::string& what) const {
   const int primary = rc & 0xff;
   if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) throw BusyError{};
   const std::string detail = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+  if (read_only_ && (primary == SQLITE_CANTOPEN || primary == SQLITE_READONLY || primary == SQLITE_PERM)) {
+    std::error_code ec;
+    if (std::filesystem::exists(path_ + "-wal", ec)) {
+      throw StorageError("cannot read " + url_ + " read-only (" + detail + "): its write-ahead log '" + path_ +
+                         "-wal' needs '" + path_ + "-shm', which cannot be created there; open it once as a user "
+                         "who can write to its directory, or copy '" + path_ + "' and '" + path_ +
+                         "-wal' to a writable directory");
+    }
+    throw StorageError("cannot read " + url_ + " read-only (" + detail + "); check the permissions of '" + path_ +
+                       "' and of its directory");
+  }
   switch (primary) {
     case SQLITE_NOTADB:
       throw StorageError("'" + path_ + "' is not an SQLite database (" + url_ +
                          "); pass the path of an Open-AutoGLM database or a new file name");
     case SQLITE_CORRUPT:
+      if (immutable_) {
+        throw StorageError("SQLite database '" + path_ + "' is corrupt or was changed by a writer while it was read (" +
+                           detail + "); run the command again, and restore it from a backup if this persists");
+      }
       throw StorageError("SQLite database '" + path_ + "' is corrupt (" + detail +
                          "); restore it from a backup or start a new file");
     case SQLITE_READONLY:
@@ -315,7 +332,10 @@ auto SQLiteStorage::transact_locked(TxnKind kind, const char* what, F&& body) {
   }
 }
 
-SQLiteStorage::SQLiteStorage(std::string path) : path_(std::move(path)), url_("sqlite:///" + path_) {
+SQLiteStorage::SQLiteStorage(std::string path) : SQLiteStorage(std::move(path), StorageOpenOptions{}) {}
+
+SQLiteStorage::SQLiteStorage(std::string path, const StorageOpenOptions& options)
+    : path_(std::move(path)), url_("sqlite:///" + path_), read_only_(options.read_only) {
   std::lock_guard<std::mutex> lock(mu_);
   try {
     open_locked();
@@ -331,9 +351,77 @@ SQLiteStorage::~SQLiteStorage() {
   sqlite3_close_v2(db_);
 }
 
-void SQLiteStorage::open_locked() {
+void SQLiteStorage::require_writable(const char* what) const {
+  if (read_only_) {
+    throw StorageError(std::string("cannot ") + what + ": " + url_ +
+                       " was opened read-only; open it without read_only to change it");
+  }
+}
+
+namespace {
+
+// SQLite URI filename for `path` ('%', '?' and '#' escaped; "file://" + absolute path keeps a
+// path starting with "//" from being read as an authority).
+std::string sqlite_uri(const std::string& path) {
+  std::string out = !path.empty() && path[0] == '/' ? "file://" : "file:";
+  for (char c : path) {
+    if (c == '%' || c == '?' || c == '#') {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", static_cast<unsigned char>(c));
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// True when the file starts with an SQLite header that selects WAL mode (read/write version 2).
+bool has_wal_header(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char header[20] = {};
+  if (!in.read(header, sizeof header)) return false;
+  return std::string(header, 16) == std::string("SQLite format 3\0", 16) && (header[18] == 2 || header[19] == 2);
+}
+
+}  // namespace
+
+void SQLiteStorage::open_read_only_locked() {
   namespace fs = std::filesystem;
-  const bool in_memory = path_ == ":memory:";
+  if (path_ == ":memory:") {
+    throw StorageError(url_ + " is a new private in-memory database, always empty, so it cannot be opened read-only; "
+                       "pass the path of an existing database file");
+  }
+  std::error_code ec;
+  const fs::file_status st = fs::status(path_, ec);
+  if (ec && ec != std::errc::no_such_file_or_directory) {
+    throw StorageError("cannot open " + url_ + " read-only: " + ec.message() + "; check the permissions of '" + path_ +
+                       "' and of its directory");
+  }
+  if (!fs::exists(st)) {
+    throw StorageError("cannot open " + url_ + " read-only: '" + path_ +
+                       "' does not exist; check the --storage path (nothing was created)");
+  }
+  if (fs::is_directory(st)) {
+    throw StorageError("cannot open " + url_ + ": '" + path_ +
+                       "' is a directory; give the path of an Open-AutoGLM database file");
+  }
+  // A WAL database without "-wal" file holds everything in the main file; immutable=1 reads it
+  // without "-shm"/"-wal" files (none can be created in a read-only directory, and none is left).
+  immutable_ = has_wal_header(path_) && !fs::exists(path_ + "-wal", ec);
+  const std::string uri = sqlite_uri(path_) + (immutable_ ? "?immutable=1" : "?mode=ro");
+  int rc = sqlite3_open_v2(uri.c_str(), &db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string detail = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+    throw StorageError("cannot open SQLite database '" + path_ + "' (" + url_ + ") read-only: " + detail +
+                       "; check the permissions of the file");
+  }
+  sqlite3_extended_result_codes(db_, 1);
+  sqlite3_busy_timeout(db_, kBusyTimeoutMs);
+}
+
+void SQLiteStorage::open_read_write_locked(bool in_memory) {
+  namespace fs = std::filesystem;
   if (!in_memory) {
     std::error_code ec;
     fs::path p(path_);
@@ -360,6 +448,15 @@ void SQLiteStorage::open_locked() {
     throw StorageError("cannot write to SQLite database '" + path_ +
                        "': it opened read-only; check the permissions of the file and of its directory");
   }
+}
+
+void SQLiteStorage::open_locked() {
+  const bool in_memory = path_ == ":memory:";
+  if (read_only_) {
+    open_read_only_locked();
+  } else {
+    open_read_write_locked(in_memory);
+  }
 
   // Returns the schema version, 0 for an empty database; refuses foreign databases. Changes nothing.
   auto inspect = [&]() -> int64_t {
@@ -379,7 +476,8 @@ void SQLiteStorage::open_locked() {
       if (n_others == 0) return 0;
       throw StorageError("'" + path_ + "' is an SQLite database of another program (tables: " + others +
                          (n_others > 5 ? ", ..." : "") +
-                         "), not an Open-AutoGLM storage; pass a new file name");
+                         "), not an Open-AutoGLM storage; " +
+                         (read_only_ ? "check the --storage path" : "pass a new file name"));
     }
     Stmt v(*this, "SELECT MAX(version) FROM autoglm_schema");
     if (!v.step() || v.is_null(0)) {
@@ -402,6 +500,12 @@ void SQLiteStorage::open_locked() {
   // 1. Look before touching anything: a refused file is left exactly as it was.
   int64_t version = transact_locked(TxnKind::kRead, "reading the schema version", inspect);
   if (version != 0) check_version(version);
+  if (read_only_) {
+    if (version == 0) {
+      throw StorageError("'" + path_ + "' is not an Open-AutoGLM database (no studies table); check the --storage path");
+    }
+    return;  // Nothing to set up: WAL mode and the schema are a writer's business.
+  }
 
   // 2. Connection settings. journal_mode=WAL is persistent in the file; the others are per connection.
   transact_locked(TxnKind::kNone, "switching to WAL mode", [&] {
@@ -484,6 +588,7 @@ void SQLiteStorage::check_param_locked(int64_t study_id, const std::string& stud
 // ---- studies ----
 
 int64_t SQLiteStorage::create_new_study(const std::string& study_name, const std::vector<StudyDirection>& directions) {
+  require_writable("create a study");
   if (directions.empty()) {
     throw ConfigError("study '" + study_name + "' needs at least one direction (minimize or maximize)");
   }
@@ -508,6 +613,7 @@ int64_t SQLiteStorage::create_new_study(const std::string& study_name, const std
 
 
 void SQLiteStorage::delete_study(int64_t study_id) {
+  require_writable("delete a study");
   std::lock_guard<std::mutex> lock(mu_);
   transact_locked(TxnKind::kWrite, "deleting a study", [&] {
     study_name_locked(study_id);  // NotFoundError
@@ -572,11 +678,13 @@ std::map<std::string, nlohmann::json> SQLiteStorage::get_study_attrs_locked(cons
 }
 
 void SQLiteStorage::set_study_user_attr(int64_t study_id, const std::string& key, const nlohmann::json& value) {
+  require_writable("set a study attribute");
   std::lock_guard<std::mutex> lock(mu_);
   set_study_attr_locked("study_user_attrs", study_id, key, value);
 }
 
 void SQLiteStorage::set_study_system_attr(int64_t study_id, const std::string& key, const nlohmann::json& value) {
+  require_writable("set a study attribute");
   std::lock_guard<std::mutex> lock(mu_);
   set_study_attr_locked("study_system_attrs", study_id, key, value);
 }
@@ -739,6 +847,7 @@ std::vector<FrozenTrial> SQLiteStorage::load_trials_locked(const std::string& wh
 }
 
 int64_t SQLiteStorage::create_new_trial(int64_t study_id, const std::optional<FrozenTrial>& template_trial) {
+  require_writable("create a trial");
   // Validate and serialize before taking the write lock.
   FrozenTrial t;
   std::map<std::string, std::string> distribution_json, user_json, system_json;
@@ -816,6 +925,7 @@ int64_t SQLiteStorage::create_new_trial(int64_t study_id, const std::optional<Fr
 
 void SQLiteStorage::set_trial_param(int64_t trial_id, const std::string& name, double internal_value,
                                     const Distribution& distribution) {
+  require_writable("set a trial parameter");
   const std::string json = to_json(distribution).dump();
   std::lock_guard<std::mutex> lock(mu_);
   transact_locked(TxnKind::kWrite, "setting a trial parameter", [&] {
@@ -834,6 +944,7 @@ void SQLiteStorage::set_trial_param(int64_t trial_id, const std::string& name, d
 }
 
 bool SQLiteStorage::set_trial_state_values(int64_t trial_id, TrialState state, const std::vector<double>& values) {
+  require_writable("set a trial state");
   std::lock_guard<std::mutex> lock(mu_);
   return transact_locked(TxnKind::kWrite, "setting a trial state", [&] {
     TrialInfo info = updatable_trial_locked(trial_id);
@@ -863,6 +974,7 @@ bool SQLiteStorage::set_trial_state_values(int64_t trial_id, TrialState state, c
 }
 
 void SQLiteStorage::set_trial_intermediate_value(int64_t trial_id, int64_t step, double value) {
+  require_writable("report an intermediate value");
   std::lock_guard<std::mutex> lock(mu_);
   transact_locked(TxnKind::kWrite, "reporting an intermediate value", [&] {
     updatable_trial_locked(trial_id);
@@ -892,11 +1004,13 @@ void SQLiteStorage::set_trial_attr_locked(const char* table, int64_t trial_id, c
 }
 
 void SQLiteStorage::set_trial_user_attr(int64_t trial_id, const std::string& key, const nlohmann::json& value) {
+  require_writable("set a trial attribute");
   std::lock_guard<std::mutex> lock(mu_);
   set_trial_attr_locked("trial_user_attrs", trial_id, key, value);
 }
 
 void SQLiteStorage::set_trial_system_attr(int64_t trial_id, const std::string& key, const nlohmann::json& value) {
+  require_writable("set a trial attribute");
   std::lock_guard<std::mutex> lock(mu_);
   set_trial_attr_locked("trial_system_attrs", trial_id, key, value);
 }
@@ -969,6 +1083,7 @@ int SQLiteStorage::get_n_trials(int64_t study_id, const std::optional<std::vecto
 }
 
 std::optional<int64_t> SQLiteStorage::pop_waiting_trial(int64_t study_id) {
+  require_writable("take a waiting trial");
   std::lock_guard<std::mutex> lock(mu_);
   // Cheap look without the write lock first: most calls find nothing waiting.
   const bool any_waiting = transact_locked(TxnKind::kRead, "looking for waiting trials", [&] {

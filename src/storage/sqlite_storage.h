@@ -27,6 +27,15 @@
 // Trial numbers are max(number)+1 inside the creating transaction, hence distinct and
 // contiguous across processes.
 //
+// Read-only mode (StorageOpenOptions::read_only, used by `autoglm studies/trials/best`): the file
+// must exist and already hold the schema (version checked as usual); it is opened with
+// SQLITE_OPEN_READONLY, nothing is created, migrated or switched to WAL, and every write method
+// throws StorageError. A WAL database whose "-wal" file is absent (its last writer closed it
+// cleanly, so everything is in the main file) is opened with `immutable=1`: SQLite then needs no
+// "-wal"/"-shm" files, which lets it read a database in a read-only directory and leaves no such
+// files behind. While a "-wal" file exists (writers at work) the normal locking protocol is used,
+// so readers see every commit.
+//
 // Thread-safety: one sqlite3 connection per object, used only under `mu_`. Do not share an
 // object across fork(); open a new one in the child.
 #pragma once
@@ -56,6 +65,9 @@ class SQLiteStorage final : public Storage {
   /// (missing directory, permissions), is not an SQLite database, is an SQLite database of
   /// something else, or was written by a newer Open-AutoGLM (schema version > kSchemaVersion).
   explicit SQLiteStorage(std::string path);
+  /// As above; with options.read_only the file is only read (see "Read-only mode"): a missing
+  /// file, or one without an Open-AutoGLM schema (an empty file), is refused and left untouched.
+  SQLiteStorage(std::string path, const StorageOpenOptions& options);
   ~SQLiteStorage() override;
   SQLiteStorage(const SQLiteStorage&) = delete;
   SQLiteStorage& operator=(const SQLiteStorage&) = delete;
@@ -100,8 +112,13 @@ class SQLiteStorage final : public Storage {
     std::string study_name;
   };
 
+  /// Throws StorageError when the storage was opened read-only; `what` names the write refused.
+  void require_writable(const char* what) const;
+
   // Everything below requires mu_ held.
   void open_locked();
+  void open_read_only_locked();
+  void open_read_write_locked(bool in_memory);
   template <typename F>
   auto transact_locked(TxnKind kind, const char* what, F&& body);
   void exec_locked(const char* sql);
@@ -119,6 +136,8 @@ class SQLiteStorage final : public Storage {
 
   const std::string path_;
   const std::string url_;
+  const bool read_only_ = false;
+  bool immutable_ = false;  // read-only WAL file without "-wal": opened with immutable=1 (set once in open)
   mutable std::mutex mu_;
   sqlite3* db_ = nullptr;  // GUARDED_BY(mu_)
 };

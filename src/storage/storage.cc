@@ -71,15 +71,23 @@ std::optional<std::string> sqlite_path_from_url(const std::string& url) {
   return std::nullopt;
 }
 
-std::shared_ptr<Storage> open_storage(const std::string& url) {
-  if (url.empty() || url == ":memory:") return std::make_shared<InMemoryStorage>();
+std::shared_ptr<Storage> open_storage(const std::string& url) { return open_storage(url, StorageOpenOptions{}); }
 
-  if (auto path = sqlite_path_from_url(url)) return std::make_shared<SQLiteStorage>(*path);
+std::shared_ptr<Storage> open_storage(const std::string& url, const StorageOpenOptions& options) {
+  if (url.empty() || url == ":memory:") {
+    if (options.read_only) {
+      throw ConfigError("storage '" + url + "' is in-memory: a new one is always empty, so it cannot be opened "
+                        "read-only; pass the URL of an existing database such as sqlite:///FILE.db");
+    }
+    return std::make_shared<InMemoryStorage>();
+  }
+
+  if (auto path = sqlite_path_from_url(url)) return std::make_shared<SQLiteStorage>(*path, options);
 
   const std::string shown = storage_internal::redact_url(url);
   const std::string scheme = scheme_of(url);
   if (scheme == "sqlite") {
-    std::string rest = url.substr(std::string("sqlite://").size());
+    std::string rest = shown.substr(std::string("sqlite://").size());
     throw ConfigError("storage URL '" + shown + "' has no file path; write sqlite:///" +
                       (rest.empty() ? std::string("path/to.db") : rest) +
                       " (three slashes; four for an absolute path)");
@@ -96,15 +104,30 @@ std::shared_ptr<Storage> open_storage(const std::string& url) {
 namespace storage_internal {
 
 std::string redact_url(const std::string& url) {
-  auto scheme_end = url.find("://");
-  if (scheme_end == std::string::npos) return url;
-  auto auth_start = scheme_end + 3;
-  auto at = url.find('@', auth_start);
-  auto slash = url.find('/', auth_start);
-  if (at == std::string::npos || (slash != std::string::npos && slash < at)) return url;
-  auto colon = url.find(':', auth_start);
-  if (colon == std::string::npos || colon > at) return url;
-  return url.substr(0, colon + 1) + "***" + url.substr(at);
+  std::string out = url;
+  // Userinfo: users do not always percent-encode their passwords, so the password may hold '/',
+  // '@', '?' or '#'. It runs from the first ':' of the authority to the LAST '@' of the URL;
+  // an '@' later in a path or query makes this hide too much (host, database), never too little.
+  const auto scheme_end = out.find("://");
+  const size_t auth_start = scheme_end == std::string::npos ? 0 : scheme_end + 3;
+  const auto at = out.rfind('@');
+  if (at != std::string::npos && at > auth_start && out[auth_start] != '/') {
+    const auto colon = out.find(':', auth_start);
+    if (colon != std::string::npos && colon < at) out = out.substr(0, colon + 1) + "***" + out.substr(at);
+  }
+  // libpq-style "password=..." in a query string or a keyword list ("host=h password=x").
+  const std::string key = "password=";
+  for (size_t pos = 0; (pos = lower(out).find(key, pos)) != std::string::npos;) {
+    const size_t value = pos + key.size();
+    if (pos > 0 && std::string("?&; ").find(out[pos - 1]) == std::string::npos) {
+      pos = value;
+      continue;
+    }
+    const size_t end = std::min(out.find_first_of("& ;", value), out.size());
+    out = out.substr(0, value) + "***" + out.substr(end);
+    pos = value + 3;
+  }
+  return out;
 }
 
 std::string incompatible_param_message(const std::string& param_name, const std::string& study_name,

@@ -25,6 +25,9 @@ inline Clock::time_point from_unix_us(int64_t us) {
 }
 
 /// `url` with any password replaced by "***" ("postgresql://u:secret@h/db" -> "postgresql://u:***@h/db").
+/// The password is everything between the first ':' of the userinfo and the last '@' (so an
+/// unencoded "u:se/cr@t@h/db" is hidden whole), and every "password=" value of a query string or
+/// libpq keyword list.
 std::string redact_url(const std::string& url);
 
 /// ConfigError message for a parameter whose distribution is incompatible with the one the

@@ -1,6 +1,10 @@
 // Study config parsing (docs/config.md): every spelling, every refusal (message content), and
 // conditional sampling through suggest_space.
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -39,6 +43,31 @@ std::string error_of(const std::string& yaml) {
   ADD_FAILURE() << "expected a ConfigError for:\n" << yaml;
   return "";
 }
+
+// A fresh directory under /tmp, removed with its contents at the end of the test.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& prefix = "autoglm-config-") {
+    std::string tmpl = "/tmp/" + prefix + "XXXXXX";
+    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path write(const std::string& name, const std::string& text, bool executable = false) const {
+    const auto p = path_ / name;
+    std::filesystem::create_directories(p.parent_path());
+    std::ofstream(p) << text;
+    if (executable) ::chmod(p.c_str(), 0755);
+    return p;
+  }
+
+ private:
+  std::filesystem::path path_;
+};
 
 const ParamSpec& param(const StudyConfig& c, const std::string& name) {
   for (const auto& p : c.space)
@@ -234,6 +263,50 @@ TEST(ConfigSpellings, ConfigDirPlaceholder) {
   EXPECT_EQ(c.objective.command[3], "{{literal}");
 }
 
+TEST(ConfigSpellings, ConfigDirWithBracesIsSubstitutedOnce) {
+  // A brace in the config's directory is escaped in the command and env, where the executor
+  // substitutes placeholders again; log_dir and working_dir take the directory as it is.
+  TempDir tmp;
+  const auto dir = tmp.path() / "a{x}";
+  const auto yaml = tmp.write("a{x}/c.yaml",
+                              "space: {x: [1]}\n"
+                              "objective:\n"
+                              "  command: /bin/sh {config_dir}/run.sh {x}\n"
+                              "  env: {DATA: '{config_dir}/data'}\n"
+                              "  log_dir: '{config_dir}/logs'\n"
+                              "  working_dir: '{config_dir}'\n");
+  auto c = load_study_config(yaml.string());
+  const std::string escaped = tmp.path().string() + "/a{{x}";
+  EXPECT_EQ(c.objective.command[1], escaped + "/run.sh");
+  EXPECT_EQ(c.objective.env.at("DATA"), escaped + "/data");
+  EXPECT_EQ(c.objective.log_dir, dir.string() + "/logs");
+  EXPECT_EQ(c.objective.working_directory, dir.string());
+  // What the trial's command will be: the directory survives, {x} in the argument is the value.
+  const std::map<std::string, std::string> values{{"x", "1"}, {"trial_number", "0"}, {"study_name", "c"}};
+  EXPECT_EQ(substitute_placeholders(c.objective.command[1], values), dir.string() + "/run.sh");
+  EXPECT_EQ(substitute_placeholders(c.objective.command[2], values), "1");
+  EXPECT_EQ(substitute_placeholders(c.objective.env.at("DATA"), values), dir.string() + "/data");
+  // A closing brace alone needs no escape.
+  const auto yaml2 = tmp.write("b}c/d.yaml", "space: {x: [1]}\nobjective: /bin/sh {config_dir}/run.sh\n");
+  EXPECT_EQ(load_study_config(yaml2.string()).objective.command[1], tmp.path().string() + "/b}c/run.sh");
+}
+
+TEST(ConfigSpellings, ProgramGivenAsAPathIsResolvedLikeTheExecutor) {
+  TempDir tmp;
+  tmp.write("bin/run.sh", "#!/bin/sh\nexit 0\n", /*executable=*/true);
+  // Relative to working_dir (where the executor starts the command).
+  auto c = parse("space: {x: [1]}\nobjective:\n  command: ./bin/run.sh {x}\n  working_dir: '" + tmp.path().string() +
+                 "'\n");
+  EXPECT_EQ(c.objective.command[0], "./bin/run.sh");
+  // Absolute.
+  parse("space: {x: [1]}\nobjective: '" + (tmp.path() / "bin" / "run.sh").string() + " {x}'\n");
+  // Relative to the current directory when there is no working_dir.
+  const auto cwd = std::filesystem::current_path();
+  std::filesystem::current_path(tmp.path());
+  EXPECT_NO_THROW(parse("space: {x: [1]}\nobjective: bin/run.sh {x}\n"));
+  std::filesystem::current_path(cwd);
+}
+
 TEST(ConfigSpellings, Baseline) {
   const std::string space =
       "  lr: {low: 1e-5, high: 1e-2, log: true}\n"
@@ -383,6 +456,93 @@ TEST(ConfigRefusals, Objective) {
               AllOf(HasSubstr("objective.env.A"), HasSubstr("'{z}'")));
   EXPECT_THAT(error_of("space: {x: [1]}\nobjective: {command: /bin/true, grace_period: -1}\n"),
               HasSubstr("objective.grace_period"));
+}
+
+TEST(ConfigRefusals, ProgramPathThatDoesNotExistOrCannotRun) {
+  EXPECT_THAT(error_of("space: {x: [1]}\nobjective: ./no-such.sh {x}\n"),
+              AllOf(HasSubstr("cfg.yaml:2:"), HasSubstr("objective.command"), HasSubstr("'./no-such.sh' does not exist"),
+                    HasSubstr("resolved to " + std::filesystem::current_path().string() + "/no-such.sh")));
+  EXPECT_THAT(error_of("space: {x: [1]}\nobjective:\n  command: [/abs/missing, '{x}']\n"),
+              AllOf(HasSubstr("cfg.yaml:3:"), HasSubstr("objective.command"), HasSubstr("'/abs/missing' does not exist")));
+  TempDir tmp;
+  tmp.write("plain.sh", "#!/bin/sh\n");  // not executable
+  tmp.write("sub/keep", "");
+  const std::string wd = "  working_dir: '" + tmp.path().string() + "'\n";
+  EXPECT_THAT(error_of("space: {x: [1]}\nobjective:\n  command: ./plain.sh {x}\n" + wd),
+              AllOf(HasSubstr("objective.command"), HasSubstr("is not executable"), HasSubstr("chmod +x")));
+  EXPECT_THAT(error_of("space: {x: [1]}\nobjective:\n  command: ./sub {x}\n" + wd),
+              AllOf(HasSubstr("objective.command"), HasSubstr("is a directory")));
+  // Relative paths start from working_dir, not from the current directory.
+  EXPECT_THAT(error_of("space: {x: [1]}\nobjective:\n  command: ./no-such.sh {x}\n" + wd),
+              HasSubstr("resolved to " + tmp.path().string() + "/no-such.sh"));
+}
+
+TEST(ConfigRefusals, LogDirThatCannotBeUsed) {
+  TempDir tmp;
+  const auto file = tmp.write("a-file", "x");
+  EXPECT_THAT(error_of("space: {x: [1]}\nobjective:\n  command: /bin/true\n  log_dir: " + file.string() + "\n"),
+              AllOf(HasSubstr("cfg.yaml:4:"), HasSubstr("objective.log_dir"), HasSubstr("is not a directory")));
+  EXPECT_THAT(error_of("space: {x: [1]}\nobjective:\n  command: /bin/true\n  log_dir: " + file.string() + "/logs\n"),
+              AllOf(HasSubstr("objective.log_dir"), HasSubstr(file.string() + " is not a directory")));
+  EXPECT_THAT(error_of("space: {x: [1]}\nobjective:\n  command: /bin/true\n  log_dir: /proc/nope/logs\n"),
+              AllOf(HasSubstr("cfg.yaml:4:"), HasSubstr("objective.log_dir"), HasSubstr("cannot create"), HasSubstr("/proc")));
+  // A folder that can be created is accepted, and not created by loading.
+  auto c = parse("space: {x: [1]}\nobjective:\n  command: /bin/true\n  log_dir: " + tmp.path().string() + "/new/logs\n");
+  EXPECT_FALSE(std::filesystem::exists(tmp.path() / "new"));
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(tmp.path()), std::filesystem::directory_iterator()), 1)
+      << "nothing but a-file (the probe directory is removed)";
+  EXPECT_EQ(log_dir_problem(tmp.path().string()), "");
+}
+
+TEST(ConfigRefusals, NumbersOutOfRangeForADouble) {
+  EXPECT_THAT(error_of(with_space("  x: [1]\n", "n_trials: 1e400\n")),
+              AllOf(HasSubstr("cfg.yaml:4:"), HasSubstr("n_trials"), HasSubstr("1e400 is out of range for a number")));
+  EXPECT_THAT(error_of(with_space("  x: {low: 0.0, high: 1e400}\n")),
+              AllOf(HasSubstr("cfg.yaml:2:"), HasSubstr("space.x.high"), HasSubstr("out of range for a number")));
+  EXPECT_THAT(error_of(with_space("  x: [1, -1e400]\n")),
+              AllOf(HasSubstr("cfg.yaml:2:"), HasSubstr("space.x[1]"), HasSubstr("out of range for a number")));
+  EXPECT_THAT(error_of(with_space("  x: {values: [1.0, 2e999]}\n")),
+              AllOf(HasSubstr("space.x.values[1]"), HasSubstr("out of range for a number")));
+  EXPECT_THAT(error_of(with_space("  x: [1]\n", "timeout: 1e400\n")),
+              AllOf(HasSubstr("cfg.yaml:4:"), HasSubstr("timeout"), HasSubstr("out of range for a number")));
+  EXPECT_THAT(error_of(with_space("  x: [1]\n", "timeout: 1e400s\n")),
+              AllOf(HasSubstr("timeout"), HasSubstr("out of range for a number")));
+  EXPECT_THAT(error_of("space: {x: [1]}\nobjective: {command: /bin/true, timeout: 1e999}\n"),
+              AllOf(HasSubstr("objective.timeout"), HasSubstr("out of range for a number")));
+  EXPECT_THAT(error_of(with_space("  x: [1]\n", "sampler: {name: tpe, prior_weight: 1e400}\n")),
+              AllOf(HasSubstr("sampler.prior_weight"), HasSubstr("out of range for a number")));
+  EXPECT_THAT(error_of(with_space("  x: [1]\n", "baseline: {x: 1e400}\n")),
+              AllOf(HasSubstr("baseline.x"), HasSubstr("out of range for a number")));
+  // Too small to represent is not an error: it is 0 (or a subnormal), as in other YAML readers.
+  auto c = parse(with_space("  x: {low: 1e-400, high: 1.0}\n  y: {low: 1e-310, high: 1.0}\n"));
+  EXPECT_EQ(std::get<FloatDistribution>(param(c, "x").distribution).low, 0.0);
+  EXPECT_EQ(std::get<FloatDistribution>(param(c, "y").distribution).low, 1e-310);
+}
+
+TEST(ConfigDuration, FlagsTakeTheSameDurationsAsTheConfig) {
+  EXPECT_EQ(parse_duration_seconds("90", "--timeout"), 90.0);
+  EXPECT_EQ(parse_duration_seconds("1.5", "--timeout"), 1.5);
+  EXPECT_EQ(parse_duration_seconds("90s", "--timeout"), 90.0);
+  EXPECT_EQ(parse_duration_seconds("30m", "--timeout"), 1800.0);
+  EXPECT_EQ(parse_duration_seconds("2h", "--timeout"), 7200.0);
+  EXPECT_EQ(parse_duration_seconds("1d", "--timeout"), 86400.0);
+  EXPECT_EQ(parse_duration_seconds("5 min", "--timeout"), 300.0);
+  auto error = [](const std::string& text) {
+    try {
+      parse_duration_seconds(text, "--timeout");
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string("(accepted)");
+  };
+  EXPECT_THAT(error("abc"), AllOf(HasSubstr("--timeout: "), HasSubstr("90s, 30m, 2h"), HasSubstr("'abc'")));
+  EXPECT_THAT(error("10 parsecs"), HasSubstr("90s, 30m, 2h"));
+  EXPECT_THAT(error("0"), AllOf(HasSubstr("--timeout: "), HasSubstr("must be > 0")));
+  EXPECT_THAT(error("-5m"), HasSubstr("must be > 0"));
+  EXPECT_THAT(error("1e400"), AllOf(HasSubstr("--timeout: "), HasSubstr("out of range for a number")));
+  // The config's `timeout` reads the same texts.
+  EXPECT_EQ(parse(with_space("  x: [1]\n", "timeout: '5 min'\n")).timeout_seconds, 300.0);
+  EXPECT_THAT(error_of(with_space("  x: [1]\n", "timeout: -5m\n")), HasSubstr("must be > 0"));
 }
 
 TEST(ConfigRefusals, Directions) {

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -95,13 +96,15 @@ class E2E : public ::testing::Test {
            extra;
   }
 
-  pid_t spawn(const std::vector<std::string>& args) {
+  // Starts `autoglm args...` in the temp dir; its stdout and stderr go to .stdout<tag> and
+  // .stderr<tag> (a tag per process when several run at once).
+  pid_t spawn(const std::vector<std::string>& args, const std::string& tag = "") {
     std::vector<std::string> full{kAutoglm};
     full.insert(full.end(), args.begin(), args.end());
     std::vector<char*> argv;
     for (auto& a : full) argv.push_back(a.data());
     argv.push_back(nullptr);
-    const std::string out = (dir_ / ".stdout").string(), err = (dir_ / ".stderr").string();
+    const std::string out = (dir_ / (".stdout" + tag)).string(), err = (dir_ / (".stderr" + tag)).string();
     const std::string cwd = dir_.string();
     pid_t pid = ::fork();
     if (pid == 0) {
@@ -118,15 +121,15 @@ class E2E : public ::testing::Test {
     return pid;
   }
 
-  Result finish(pid_t pid) {
+  Result finish(pid_t pid, const std::string& tag = "") {
     int status = 0;
     ::waitpid(pid, &status, 0);
     Result r;
     r.code = decode_status(status);
-    r.out = read_file(dir_ / ".stdout");
-    r.err = read_file(dir_ / ".stderr");
-    fs::remove(dir_ / ".stdout");
-    fs::remove(dir_ / ".stderr");
+    r.out = read_file(dir_ / (".stdout" + tag));
+    r.err = read_file(dir_ / (".stderr" + tag));
+    fs::remove(dir_ / (".stdout" + tag));
+    fs::remove(dir_ / (".stderr" + tag));
     return r;
   }
 
@@ -234,6 +237,105 @@ TEST_F(E2E, BadInputIsRefusedWithOneLineAndNothingWritten) {
   expect_refused({"studies"}, {"does not exist"});
   expect_refused({"trials"}, {"--study"});
   expect_refused({"frobnicate"}, {"frobnicate"});
+}
+
+TEST_F(E2E, BadNumbersProgramPathsLogDirsAndFlagsAreRefused) {
+  write("big.yaml", config("n_trials: 1e400\n"));
+  expect_refused({"tune", "big.yaml"}, {"big.yaml:11:", "n_trials", "1e400 is out of range for a number"});
+  write("high.yaml", "space:\n  x: {low: 0.0, high: 1e400}\nobjective: /bin/true\n");
+  expect_refused({"tune", "high.yaml"}, {"high.yaml:2:", "space.x.high", "out of range for a number"});
+  write("choice.yaml", "space:\n  x: [1, 1e400]\nobjective: /bin/true\n");
+  expect_refused({"tune", "choice.yaml"}, {"choice.yaml:2:", "space.x[1]", "out of range for a number"});
+  write("timeout.yaml", config("timeout: 1e400\n"));
+  expect_refused({"tune", "timeout.yaml"}, {"timeout.yaml:11:", "timeout", "out of range for a number"});
+
+  write("relative.yaml", "space: {x: [1]}\nobjective: ./no-such.sh {x}\n");
+  expect_refused({"tune", "relative.yaml"}, {"relative.yaml:2:", "'./no-such.sh' does not exist", (dir_ / "no-such.sh").string()});
+  write("absolute.yaml", "space: {x: [1]}\nobjective: /abs/missing {x}\n");
+  expect_refused({"tune", "absolute.yaml"}, {"absolute.yaml:2:", "'/abs/missing' does not exist"});
+  // log_dir: an existing regular file (this very config), or under a root where nothing can be created.
+  write("logfile.yaml", config("  log_dir: logfile.yaml\n"));
+  expect_refused({"tune", "logfile.yaml"}, {"logfile.yaml:11:", "objective.log_dir", "is not a directory"});
+  write("proc.yaml", config("  log_dir: /proc/nope\n"));
+  expect_refused({"tune", "proc.yaml"}, {"proc.yaml:11:", "objective.log_dir", "cannot create", "/proc"});
+
+  write("good.yaml", config());
+  expect_refused({"tune", "good.yaml", "--seed", "-1"}, {"--seed", "must be >= 0", "-1"});
+  expect_refused({"tune", "good.yaml", "--timeout", "abc"}, {"--timeout", "90s, 30m, 2h", "'abc'"});
+  expect_refused({"tune", "good.yaml", "--timeout", "0"}, {"--timeout", "must be > 0"});
+  expect_refused({"tune", "good.yaml", "--timeout", "1e400"}, {"--timeout", "out of range for a number"});
+}
+
+TEST_F(E2E, TimeoutFlagTakesDurationsLikeTheConfig) {
+  write("quad.yaml", config());
+  for (const char* timeout : {"90s", "30m", "2h", "120"}) {
+    Result r = run({"tune", "quad.yaml", "--n-trials", "2", "--timeout", timeout, "--seed", "0"});
+    ASSERT_EQ(r.code, 0) << timeout << ": " << r.err;
+  }
+  EXPECT_EQ(count_state(trials_json(), "COMPLETE"), 2);
+}
+
+TEST_F(E2E, ConfigDirWithBracesIsSubstitutedOnce) {
+  // The config and the objective live in "a{x}": {config_dir} must stay that path in the command
+  // rather than have its "{x}" replaced by the trial's x.
+  fs::create_directories(dir_ / "a{x}");
+  fs::copy_file(dir_ / "obj.py", dir_ / "a{x}" / "obj.py");
+  write("a{x}/quad.yaml", config("n_trials: 2\n"));
+  Result r = run({"tune", "a{x}/quad.yaml"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  json trials = trials_json();
+  EXPECT_EQ(count_state(trials, "COMPLETE"), 2) << trials.dump(1);
+}
+
+// Several `autoglm tune` processes on one study and SQLite file (the documented way to use more
+// workers) together run exactly n_trials, and the baseline once.
+TEST_F(E2E, ConcurrentProcessesRunExactlyNTrialsAndOneBaseline) {
+  write("quad.yaml", config("n_trials: 12\nbaseline: {x: 0.0, y: 0}\n", "0.05", 3));  // ~0.2 s per trial
+  pid_t a = spawn({"tune", "quad.yaml", "--n-jobs", "2"}, "-a");
+  pid_t b = spawn({"tune", "quad.yaml", "--n-jobs", "2"}, "-b");
+  Result ra = finish(a, "-a");
+  Result rb = finish(b, "-b");
+  ASSERT_EQ(ra.code, 0) << ra.err;
+  ASSERT_EQ(rb.code, 0) << rb.err;
+  EXPECT_THAT(ra.err, HasSubstr(" COMPLETE")) << "both processes ran trials";
+  EXPECT_THAT(rb.err, HasSubstr(" COMPLETE")) << "both processes ran trials";
+
+  json trials = trials_json();
+  int results = 0, baselines = 0;
+  std::set<int> numbers;
+  for (const auto& t : trials) {
+    EXPECT_TRUE(numbers.insert(t["number"].get<int>()).second) << "trial numbers are unique: " << t["number"];
+    const bool base = t["user_attrs"].contains("baseline") && t["user_attrs"]["baseline"] == true;
+    if (base) ++baselines;
+    else if (t["state"] == "COMPLETE" || t["state"] == "PRUNED") ++results;
+    else ADD_FAILURE() << "unexpected trial " << t.dump();
+  }
+  EXPECT_EQ(results, 12) << trials.dump(1);
+  EXPECT_EQ(baselines, 1) << trials.dump(1);
+  EXPECT_EQ(count_state(trials, "COMPLETE", /*baseline=*/true), 1);
+  EXPECT_EQ(trials.size(), 13u);
+}
+
+TEST_F(E2E, BaselineRunningInAnotherProcessIsLeftToIt) {
+  write("slow.yaml", config("n_trials: 1\nbaseline: {x: 0.0, y: 0}\n", "0.3", 5));  // ~1.5 s per trial
+  pid_t first = spawn({"tune", "slow.yaml"}, "-1");
+  // Trial 0 is the search, trial 1 the baseline: wait until the baseline runs.
+  bool ready = false;
+  for (int i = 0; i < 200 && !ready; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ready = fs::exists(dir_ / "autoglm-logs" / "quad" / "trial-1.log");
+  }
+  ASSERT_TRUE(ready);
+  Result second = run({"tune", "slow.yaml"});
+  Result r = finish(first, "-1");
+  ASSERT_EQ(r.code, 0) << r.err;
+  ASSERT_EQ(second.code, 0) << second.err;
+  EXPECT_THAT(second.err, HasSubstr("is running in another process as trial 1; not running it here"));
+  EXPECT_THAT(second.out, HasSubstr("default configuration: still running in another process (trial #1)"));
+  EXPECT_THAT(r.out, HasSubstr("vs default configuration: 5"));
+  json trials = trials_json();
+  EXPECT_EQ(trials.size(), 2u) << trials.dump(1);
+  EXPECT_EQ(count_state(trials, "COMPLETE", /*baseline=*/true), 1);
 }
 
 TEST_F(E2E, TuneTwoJobsOnSqliteThenInspect) {

@@ -18,6 +18,7 @@
 #include "autoglm/storage.h"
 #include "storage/in_memory_storage.h"
 #include "storage/sqlite_storage.h"
+#include "storage/storage_internal.h"
 #include "storage/storage_test_util.h"
 
 namespace autoglm {
@@ -250,6 +251,54 @@ TEST(StorageUrl, UnsupportedFormsRefusedWithMessage) {
   EXPECT_TRUE(contains(msg, "'study.txt'")) << msg;
   EXPECT_TRUE(contains(msg, ".db")) << msg;
   for (const std::string& m : {msg}) EXPECT_EQ(m.find('\n'), std::string::npos);
+}
+
+TEST(StorageUrl, PasswordsAreRedactedWhole) {
+  using storage_internal::redact_url;
+  struct Case {
+    std::string url, shown;
+    std::vector<std::string> secrets;
+  };
+  const std::vector<Case> cases = {
+      {"postgresql://alice:s3cret@db.example/hpo", "postgresql://alice:***@db.example/hpo", {"s3cret"}},
+      // Unencoded '/' and '@' in the password: everything up to the last '@' is hidden.
+      {"postgresql://user:se/cret@localhost/db", "postgresql://user:***@localhost/db", {"se/cret", "cret"}},
+      {"postgresql://user:p@ss@localhost/db", "postgresql://user:***@localhost/db", {"p@ss", "ss@"}},
+      {"postgresql://user:a/b@c:d@localhost:5432/db", "postgresql://user:***@localhost:5432/db", {"a/b", "c:d"}},
+      {"postgresql+psycopg2://u:pw?x#y@h/db", "postgresql+psycopg2://u:***@h/db", {"pw", "x#y"}},
+      {"mysql://root:toor@h/db", "mysql://root:***@h/db", {"toor"}},
+      {"user:hunter2@host/db", "user:***@host/db", {"hunter2"}},  // scheme forgotten
+      {"postgresql://h/db?user=u&password=pa55&sslmode=require", "postgresql://h/db?user=u&password=***&sslmode=require",
+       {"pa55"}},
+      {"host=h PASSWORD=pa55 dbname=x", "host=h PASSWORD=*** dbname=x", {"pa55"}},
+      // Nothing to hide.
+      {"postgresql://alice@db.example:5432/hpo", "postgresql://alice@db.example:5432/hpo", {}},
+      {"postgresql://db.example:5432/hpo", "postgresql://db.example:5432/hpo", {}},
+      {"sqlite:///a:b@c.db", "sqlite:///a:b@c.db", {}},
+      {"mysql://u@h/db", "mysql://u@h/db", {}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.url);
+    const std::string shown = redact_url(c.url);
+    EXPECT_EQ(shown, c.shown);
+    for (const std::string& secret : c.secrets) EXPECT_FALSE(contains(shown, secret)) << shown;
+    if (c.secrets.empty()) continue;  // (and opening "sqlite:///a:b@c.db" would create it)
+    // The messages open_storage throws never carry them.
+    std::string msg;
+    try {
+      open_storage(c.url);
+    } catch (const std::exception& e) {
+      msg = e.what();
+    }
+    for (const std::string& secret : c.secrets) EXPECT_FALSE(contains(msg, secret)) << msg;
+  }
+  std::string msg = message_of<ConfigError>([] { open_storage("postgresql://user:se/cret@localhost/db"); });
+  EXPECT_TRUE(contains(msg, "postgresql://user:***@localhost/db")) << msg;
+  EXPECT_FALSE(contains(msg, "cret")) << msg;
+  msg = message_of<ConfigError>([] { open_storage("postgresql://user:p@ss@localhost/db"); });
+  EXPECT_TRUE(contains(msg, "postgresql://user:***@localhost/db")) << msg;
+  EXPECT_FALSE(contains(msg, "ss@")) << msg;
+  EXPECT_FALSE(contains(msg, "p@")) << msg;
 }
 
 TEST(SQLiteStorage, WriterWaitsOutALongLockAndWritesOnce) {
