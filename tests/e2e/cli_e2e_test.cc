@@ -23,6 +23,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "e2e/e2e_util.h"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -31,26 +33,10 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using json = nlohmann::json;
 
-const std::string kAutoglm = std::string(AUTOGLM_BINARY_DIR) + "/autoglm";
-
-struct Result {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-int decode_status(int status) {
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return -1;
-}
+using autoglm_e2e::decode_status;
+using autoglm_e2e::kAutoglm;
+using autoglm_e2e::read_file;
+using autoglm_e2e::Result;
 
 class E2E : public ::testing::Test {
  protected:
@@ -101,33 +87,11 @@ class E2E : public ::testing::Test {
   pid_t spawn(const std::vector<std::string>& args, const std::string& tag = "") {
     std::vector<std::string> full{kAutoglm};
     full.insert(full.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& a : full) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    const std::string out = (dir_ / (".stdout" + tag)).string(), err = (dir_ / (".stderr" + tag)).string();
-    const std::string cwd = dir_.string();
-    pid_t pid = ::fork();
-    if (pid == 0) {
-      if (::chdir(cwd.c_str()) != 0) ::_exit(126);
-      int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      int n = ::open("/dev/null", O_RDONLY);
-      ::dup2(n, 0);
-      ::dup2(o, 1);
-      ::dup2(e, 2);
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
-    }
-    return pid;
+    return autoglm_e2e::spawn_in(dir_, full, dir_ / (".stdout" + tag), dir_ / (".stderr" + tag));
   }
 
   Result finish(pid_t pid, const std::string& tag = "") {
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    Result r;
-    r.code = decode_status(status);
-    r.out = read_file(dir_ / (".stdout" + tag));
-    r.err = read_file(dir_ / (".stderr" + tag));
+    Result r = autoglm_e2e::finish_spawn(pid, dir_ / (".stdout" + tag), dir_ / (".stderr" + tag));
     fs::remove(dir_ / (".stdout" + tag));
     fs::remove(dir_ / (".stderr" + tag));
     return r;

@@ -20,6 +20,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "e2e/e2e_util.h"
+
 #include "autoglm/storage.h"
 
 namespace {
@@ -28,20 +30,9 @@ namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 using json = nlohmann::json;
 
-const std::string kAutoglm = std::string(AUTOGLM_BINARY_DIR) + "/autoglm";
-
-struct Result {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using autoglm_e2e::kAutoglm;
+using autoglm_e2e::read_file;
+using autoglm_e2e::Result;
 
 // Every file of a directory with its bytes.
 std::map<std::string, std::string> snapshot(const fs::path& dir) {
@@ -80,32 +71,8 @@ class ReadOnlyE2E : public ::testing::Test {
     std::vector<std::string> full = prefix;
     full.push_back(kAutoglm);
     full.insert(full.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& a : full) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    const std::string out = (dir_ / "out" / "stdout").string(), err = (dir_ / "out" / "stderr").string();
-    const std::string cwd = dir_.string();
-    std::cout.flush();
-    std::cerr.flush();
-    pid_t pid = ::fork();
-    if (pid == 0) {
-      if (::chdir(cwd.c_str()) != 0) ::_exit(126);
-      int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      int n = ::open("/dev/null", O_RDONLY);
-      ::dup2(n, 0);
-      ::dup2(o, 1);
-      ::dup2(e, 2);
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
-    }
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    Result r;
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    r.out = read_file(out);
-    r.err = read_file(err);
-    return r;
+    const fs::path out = dir_ / "out" / "stdout", err = dir_ / "out" / "stderr";
+    return autoglm_e2e::finish_spawn(autoglm_e2e::spawn_in(dir_, full, out, err), out, err);
   }
 
   // A database with study "quad": trials 0 and 1 COMPLETE (values 4.0 and 1.0), trial 2 FAIL.
