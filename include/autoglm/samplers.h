@@ -1,4 +1,5 @@
-// Built-in samplers: RandomSampler and TPESampler (Tree-structured Parzen Estimator).
+// Built-in samplers: RandomSampler, TPESampler (Tree-structured Parzen Estimator), GridSampler
+// and QMCSampler (Sobol / Halton).
 //
 // Both implement the Sampler interface (sampler.h) and work on internal values (distribution.h).
 // They are built directly (`std::make_unique<TPESampler>(TPESamplerOptions{...})`) or from a
@@ -177,11 +178,129 @@ class TPESampler final : public Sampler {
   } history_cache_;  // GUARDED_BY(history_mutex_)
 };
 
+/// Options of GridSampler.
+struct GridSamplerOptions {
+  /// Parameter name -> the values to try (null / bool / int / float / string). Required,
+  /// non-empty; each list non-empty and without duplicates; at most 10,000,000 grid points.
+  std::map<std::string, std::vector<ParamValue>> search_space;
+  /// Seed of the visiting order and of the fallback after exhaustion. Default: none (random).
+  std::optional<uint64_t> seed;
+};
+
+/// Grid search, as optuna.samplers.GridSampler (Optuna 3.1), through `sample_independent`
+/// (the grid values are given, so nothing needs a joint proposal):
+///  - the grid is the Cartesian product of the value lists (names sorted); its points are visited
+///    in an order shuffled once by `seed` (Optuna too visits them in random order);
+///  - at a trial's first suggestion the sampler picks the first point in that order not yet
+///    taken. A point is taken when a trial of the study (any state: COMPLETE, PRUNED, RUNNING,
+///    WAITING, FAIL, as in Optuna) has params equal to the point for every grid name, or when a
+///    trial of this process was assigned it and has not finished. Optuna records the choice in
+///    the system attr "grid_id"; samplers here only read snapshots, so "taken" is derived from
+///    the params. Across processes two trials that start before either has suggested a
+///    parameter may get the same point (Optuna has the same race);
+///  - once every point is taken the grid is exhausted: Optuna re-samples and stops the study,
+///    but a sampler cannot stop the study, so a warning is printed to stderr once and a uniformly
+///    random point is re-visited (use n_trials = the grid size to run each point once);
+///  - suggesting a parameter not in `search_space` throws ConfigError naming it, and so does a
+///    grid value that is not contained in the suggested distribution.
+/// `reseed` re-seeds the fallback generator only (the visiting order stays, so processes sharing
+/// a seed share the order).
+class GridSampler final : public Sampler {
+ public:
+  /// Throws ConfigError when the search space is empty, has an empty or duplicated list, or is
+  /// too large.
+  explicit GridSampler(GridSamplerOptions options);
+
+  double sample_independent(const StudyView& study, const FrozenTrial& trial, const std::string& name,
+                            const Distribution& distribution) override;
+  void after_trial(const StudyView& study, const FrozenTrial& trial, TrialState state,
+                   const std::vector<double>& values) override;
+  void reseed(uint64_t seed) override;
+  std::string name() const override { return "grid"; }
+
+  /// Number of grid points.
+  size_t grid_size() const { return order_.size(); }
+
+ private:
+  size_t pick_(const StudyView& study, const FrozenTrial& trial);  // REQUIRES(mutex_)
+  std::optional<size_t> grid_id_of_(const FrozenTrial& t) const;
+
+  std::vector<std::string> names_;                 // sorted
+  std::vector<std::vector<ParamValue>> values_;    // per name
+  std::vector<size_t> order_;                      // visiting order of grid ids
+  std::mutex mutex_;
+  std::mt19937_64 rng_;                            // GUARDED_BY(mutex_); fallback after exhaustion
+  std::map<int64_t, size_t> assigned_;             // GUARDED_BY(mutex_); trial key -> grid id
+  bool warned_exhausted_ = false;                  // GUARDED_BY(mutex_)
+};
+
+/// Options of QMCSampler.
+struct QMCSamplerOptions {
+  /// "sobol" (default) or "halton".
+  std::string qmc_type = "sobol";
+  /// Randomize the sequence (default true). Sobol: a random XOR digital shift per dimension (not
+  /// Owen's nested scrambling, nor SciPy's linear matrix scrambling; a digital shift keeps the
+  /// (t, m, s)-net property). Halton: a random permutation of the digits per dimension and digit
+  /// position (as SciPy's Halton scrambling).
+  bool scramble = true;
+  /// Seed of the scrambling and of the independent fallback. Default: none (random). Processes
+  /// that share a study must share the seed so that they share the sequence.
+  std::optional<uint64_t> seed;
+};
+
+/// Quasi-Monte Carlo sampling, as optuna.samplers.QMCSampler (Optuna 3.1):
+///  - the relative search space is the space of the study's first COMPLETE trial (lowest number,
+///    single-valued distributions left out), fixed once found; until then, and for parameters
+///    outside it, values are sampled independently at random (RandomSampler's rules);
+///  - trial number i uses point i of the sequence (so parallel workers and processes get
+///    distinct points without shared state; Optuna counts samples in a study attr instead).
+///    The trials sampled before the space is known (at least trial 0) leave their points unused;
+///  - dimensions are the parameter names in sorted order; a coordinate u in [0, 1) maps through
+///    the internal space as RandomSampler maps its uniform draw (log space, step grids widened
+///    by half a step and rounded, int rounding, categorical index floor(u * n));
+///  - Sobol: Gray-code order, direction numbers of Joe & Kuo (2008), file new-joe-kuo-6.21201,
+///    for up to 32 dimensions; Halton: the first 64 primes as bases, so up to 64 dimensions.
+///    A larger search space throws ConfigError.
+/// `reseed` re-seeds the independent fallback only; the scrambling stays that of `seed`.
+class QMCSampler final : public Sampler {
+ public:
+  /// Throws ConfigError for an unknown qmc_type.
+  explicit QMCSampler(QMCSamplerOptions options = {});
+
+  SearchSpace infer_relative_search_space(const StudyView& study, const FrozenTrial& trial) override;
+  std::map<std::string, double> sample_relative(const StudyView& study, const FrozenTrial& trial,
+                                                const SearchSpace& search_space) override;
+  double sample_independent(const StudyView& study, const FrozenTrial& trial, const std::string& name,
+                            const Distribution& distribution) override;
+  void reseed(uint64_t seed) override;
+  std::string name() const override { return "qmc"; }
+
+  /// Point `index` of the (scrambled) sequence in `dims` dimensions, coordinates in [0, 1).
+  /// Throws ConfigError when `dims` exceeds the supported dimensions.
+  std::vector<double> point(uint64_t index, size_t dims) const;
+  /// Largest supported dimension for the configured qmc_type.
+  size_t max_dimensions() const;
+  /// Maps a unit coordinate to an internal value of `distribution` (see above).
+  static double from_unit(double u, const Distribution& distribution);
+
+ private:
+  const QMCSamplerOptions options_;
+  std::vector<uint32_t> sobol_shift_;                    // per dimension (scramble)
+  std::vector<std::vector<std::vector<int>>> halton_perm_;  // [dim][digit position][digit]
+  std::mutex mutex_;
+  std::mt19937_64 rng_;                                  // GUARDED_BY(mutex_); independent fallback
+  std::optional<SearchSpace> initial_space_;             // GUARDED_BY(mutex_)
+};
+
 /// Factories called by the registry (src/study/registry.cc). Each reads its options with
 /// OptionReader: unknown keys throw ConfigError with a did-you-mean suggestion; "name" is ignored.
 /// make_random_sampler: {"seed"}. make_tpe_sampler: every TPESamplerOptions field by name
 /// except `weights`; "gamma" is "default" or "hyperopt".
 std::unique_ptr<Sampler> make_random_sampler(const nlohmann::json& options);
 std::unique_ptr<Sampler> make_tpe_sampler(const nlohmann::json& options);
+/// make_grid_sampler: {"search_space": {name: [values...]}, "seed"}.
+std::unique_ptr<Sampler> make_grid_sampler(const nlohmann::json& options);
+/// make_qmc_sampler: {"qmc_type": "sobol" | "halton", "scramble", "seed"}.
+std::unique_ptr<Sampler> make_qmc_sampler(const nlohmann::json& options);
 
 }  // namespace autoglm

@@ -76,6 +76,8 @@ void register_builtins() {
   std::call_once(once, [] {
     register_sampler("random", make_random_sampler);
     register_sampler("tpe", make_tpe_sampler);
+    register_sampler("grid", make_grid_sampler);
+    register_sampler("qmc", make_qmc_sampler);
     register_pruner("nop", make_nop_pruner);
     register_pruner("none", make_nop_pruner);
     register_pruner("median", make_median_pruner);
