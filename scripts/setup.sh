@@ -11,7 +11,7 @@ die() { echo "setup: $*" >&2; exit 1; }
 APT_PACKAGES=(
   build-essential cmake g++ pkg-config git
   libgtest-dev libgmock-dev googletest
-  nlohmann-json3-dev libyaml-cpp-dev libcli11-dev
+  nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libeigen3-dev
   libsqlite3-dev sqlite3
   libtorch-dev libopenblas0-pthread
   python3 python3-optuna python3-numpy

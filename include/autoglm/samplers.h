@@ -1,5 +1,5 @@
 // Built-in samplers: RandomSampler, TPESampler (Tree-structured Parzen Estimator), GridSampler
-// and QMCSampler (Sobol / Halton).
+// QMCSampler (Sobol / Halton) and CmaEsSampler (CMA-ES).
 //
 // Both implement the Sampler interface (sampler.h) and work on internal values (distribution.h).
 // They are built directly (`std::make_unique<TPESampler>(TPESamplerOptions{...})`) or from a
@@ -292,6 +292,83 @@ class QMCSampler final : public Sampler {
   std::optional<SearchSpace> initial_space_;             // GUARDED_BY(mutex_)
 };
 
+/// Options of CmaEsSampler.
+struct CmaEsSamplerOptions {
+  /// Initial step size in the unit cube [0, 1]^n (each parameter's internal range scaled to
+  /// [0, 1]). Default 1/6, so that mean +- 3 sigma spans the cube. Must be > 0.
+  double sigma0 = 1.0 / 6.0;
+  /// Seed of the CMA-ES draws and of the independent (random) fallback. Default: none (random).
+  std::optional<uint64_t> seed;
+  /// Trials sampled at random (RandomSampler's rules) until this many trials are COMPLETE.
+  /// Default 1; values below 1 act as 1, since the search space is taken from a COMPLETE trial.
+  int n_startup_trials = 1;
+  /// "none" (default) or "ipop": restart with a doubled population (and a uniformly random mean)
+  /// when the step size collapses (sigma * sqrt(max C_ii) < 1e-11), the objective values of a
+  /// generation span less than 1e-12 (TolFun, e.g. on a plateau of an integer space) or the
+  /// condition number of C exceeds 1e14 (Auger & Hansen 2005, "A restart CMA evolution strategy with increasing
+  /// population size").
+  std::string restart_strategy = "none";
+  /// Population size lambda; default (unset) 4 + floor(3 ln n). Must be >= 2 when set.
+  std::optional<int> popsize;
+
+  /// Throws ConfigError naming the field when a value is out of range.
+  void validate() const;
+};
+
+/// (mu/mu_w, lambda)-CMA-ES, clean-room from N. Hansen, "The CMA Evolution Strategy: A Tutorial"
+/// (arXiv:1604.00772, 2016): weighted recombination of the best mu = floor(lambda / 2) with
+/// w_i proportional to ln((lambda + 1) / 2) - ln i (positive weights only, no active CMA),
+/// cumulative step-size adaptation, rank-one and rank-mu covariance updates, with the default
+/// constants of the tutorial's Table 1 (c_m = 1, alpha_cov = 2).
+///  - search space: the float and int parameters (single-valued ones left out) of the study's
+///    first COMPLETE trial (lowest number), fixed once found. Categorical parameters and
+///    parameters outside the space are sampled independently at random, as Optuna does. A space
+///    of fewer than 2 dimensions is sampled at random too (as Optuna's CmaEsSampler does);
+///  - CMA-ES runs in the unit cube: each internal range (log space for log distributions) is
+///    scaled to [0, 1], initial mean 0.5 in every coordinate, sigma = sigma0. Ints and stepped
+///    floats are continuous inside CMA-ES; a candidate is clipped to the cube and mapped back with
+///    QMCSampler::from_unit (rounding to the grid). The clipped (unrounded) candidate is what the
+///    update sees;
+///  - state across asynchronous trials: the current generation's candidates are kept in memory
+///    keyed by trial number (the state is process-local: processes sharing a study each run
+///    their own CMA-ES). The generation is updated once lambda of its trials are COMPLETE (the
+///    first objective value; negated when maximizing); a FAIL or PRUNED trial of the generation
+///    simply frees its slot, so a later trial draws a new candidate of the same generation.
+///    Trials of an older generation that finish after the update are ignored;
+///  - multi-objective studies fall back to random sampling.
+/// Thread-safe: all state is guarded by one mutex. With one worker and a fixed seed the trials
+/// are reproducible (normal draws by Box-Muller from std::mt19937_64).
+class CmaEsSampler final : public Sampler {
+ public:
+  /// Throws ConfigError when `options` are invalid (see CmaEsSamplerOptions::validate).
+  explicit CmaEsSampler(CmaEsSamplerOptions options = {});
+  ~CmaEsSampler() override;
+
+  SearchSpace infer_relative_search_space(const StudyView& study, const FrozenTrial& trial) override;
+  std::map<std::string, double> sample_relative(const StudyView& study, const FrozenTrial& trial,
+                                                const SearchSpace& search_space) override;
+  double sample_independent(const StudyView& study, const FrozenTrial& trial, const std::string& name,
+                            const Distribution& distribution) override;
+  void after_trial(const StudyView& study, const FrozenTrial& trial, TrialState state,
+                   const std::vector<double>& values) override;
+  void reseed(uint64_t seed) override;
+  std::string name() const override { return "cmaes"; }
+
+  const CmaEsSamplerOptions& options() const { return options_; }
+  /// Number of completed CMA-ES generations (updates) so far, and restarts (ipop).
+  int generations() const;
+  int restarts() const;
+
+ private:
+  struct State;
+  const CmaEsSamplerOptions options_;
+  mutable std::mutex mutex_;
+  std::mt19937_64 rng_;                       // GUARDED_BY(mutex_); CMA-ES draws
+  std::mt19937_64 random_rng_;                // GUARDED_BY(mutex_); independent fallback
+  std::optional<SearchSpace> space_;          // GUARDED_BY(mutex_)
+  std::unique_ptr<State> state_;              // GUARDED_BY(mutex_)
+};
+
 /// Factories called by the registry (src/study/registry.cc). Each reads its options with
 /// OptionReader: unknown keys throw ConfigError with a did-you-mean suggestion; "name" is ignored.
 /// make_random_sampler: {"seed"}. make_tpe_sampler: every TPESamplerOptions field by name
@@ -302,5 +379,8 @@ std::unique_ptr<Sampler> make_tpe_sampler(const nlohmann::json& options);
 std::unique_ptr<Sampler> make_grid_sampler(const nlohmann::json& options);
 /// make_qmc_sampler: {"qmc_type": "sobol" | "halton", "scramble", "seed"}.
 std::unique_ptr<Sampler> make_qmc_sampler(const nlohmann::json& options);
+/// make_cmaes_sampler: {"sigma0", "seed", "n_startup_trials", "restart_strategy": "none" | "ipop",
+/// "popsize"}.
+std::unique_ptr<Sampler> make_cmaes_sampler(const nlohmann::json& options);
 
 }  // namespace autoglm

@@ -78,6 +78,7 @@ void register_builtins() {
     register_sampler("tpe", make_tpe_sampler);
     register_sampler("grid", make_grid_sampler);
     register_sampler("qmc", make_qmc_sampler);
+    register_sampler("cmaes", make_cmaes_sampler);
     register_pruner("nop", make_nop_pruner);
     register_pruner("none", make_nop_pruner);
     register_pruner("median", make_median_pruner);

@@ -554,7 +554,10 @@ TEST_F(E2E, TinyLanguageModelStudyEndToEnd) {
       EXPECT_DOUBLE_EQ(t["value"].get<double>(), t["intermediate_values"]["40"].get<double>());
     } else {
       ++pruned;
-      EXPECT_LT(t["intermediate_values"].size(), 4u);
+      // Stopped at a rung of successive halving (steps 10, 20, 40 for min_resource 10, factor 2):
+      // a trial whose last report (step 40) falls on a rung may be pruned there too.
+      const std::string last = std::prev(t["intermediate_values"].end()).key();
+      EXPECT_TRUE(last == "10" || last == "20" || last == "40") << t.dump();
     }
     if (t["user_attrs"].value("baseline", false)) ++baseline;
   }
