@@ -51,21 +51,8 @@ std::map<std::string, std::string> snapshot(const std::string& dir) {
   return out;
 }
 
-template <typename E, typename F>
-std::string message_of(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "wrong exception type: " << e.what();
-    return "";
-  }
-  ADD_FAILURE() << "no exception";
-  return "";
-}
-
-bool contains(const std::string& haystack, const std::string& needle) { return haystack.find(needle) != std::string::npos; }
+using testing_util::contains;
+using testing_util::message_of;
 
 // A study "ro" with one COMPLETE trial (value 0.25, param x) and one WAITING trial; returns the
 // COMPLETE trial's id. The storage is closed on return, so its "-wal" file is gone.

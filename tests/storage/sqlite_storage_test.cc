@@ -64,21 +64,8 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
-template <typename E, typename F>
-std::string message_of(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "wrong exception type: " << e.what();
-    return "";
-  }
-  ADD_FAILURE() << "no exception";
-  return "";
-}
-
-bool contains(const std::string& haystack, const std::string& needle) { return haystack.find(needle) != std::string::npos; }
+using testing_util::contains;
+using testing_util::message_of;
 
 TEST(SQLiteStorage, ReopenSeesEverything) {
   TempDir dir;

@@ -69,4 +69,22 @@ inline void expect_same_trial(const FrozenTrial& a, const FrozenTrial& b) {
   EXPECT_EQ(a.datetime_complete, b.datetime_complete) << what;
 }
 
+/// The message of the E thrown by f(); records a test failure (and returns "") when f throws
+/// nothing or another type.
+template <typename E, typename F>
+std::string message_of(F&& f) {
+  try {
+    f();
+  } catch (const E& e) {
+    return e.what();
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "wrong exception type: " << e.what();
+    return "";
+  }
+  ADD_FAILURE() << "no exception";
+  return "";
+}
+
+inline bool contains(const std::string& haystack, const std::string& needle) { return haystack.find(needle) != std::string::npos; }
+
 }  // namespace autoglm::testing_util
