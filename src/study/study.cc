@@ -273,11 +273,7 @@ std::vector<FrozenTrial> Study::best_trials() const {
       }
     if (!dominated) front.push_back(a);
   }
-  if (directions_.size() == 1 && !front.empty()) {
-    // Single objective: every trial sharing the best value.
-    return front;
-  }
-  return front;
+  return front;  // single objective: every trial sharing the best value
 }
 
 void Study::set_user_attr(const std::string& key, const nlohmann::json& value) {
