@@ -11,13 +11,14 @@ die() { echo "setup: $*" >&2; exit 1; }
 APT_PACKAGES=(
   build-essential cmake g++ pkg-config git
   libgtest-dev libgmock-dev googletest
-  nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libeigen3-dev
+  nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libeigen3-dev liblbfgspp-dev libdlib-dev
   libsqlite3-dev sqlite3
   libtorch-dev libopenblas0-pthread
-  python3 python3-optuna python3-numpy
+  python3 python3-optuna python3-numpy python3-scipy
 )
 # python3-optuna is used under Debian's interpreter (/usr/bin/python3) by the generator scripts
-# that write the parity data in tests/data/ (scripts/gen_optuna_*.py); the tests read the data.
+# that write the parity data in tests/data/ (scripts/gen_*.py; the tests read the data) and by
+# the benchmark (bench/), whose statistics use python3-scipy; dlib is the benchmark's other anchor.
 # Node.js/npm fetch the pinned data sets; Debian's packages are used only when no npm is present
 # (a machine may already carry a newer Node.js from elsewhere, whose npm conflicts with Debian's).
 command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
