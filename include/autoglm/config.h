@@ -8,7 +8,8 @@
 // Validation happens entirely in the loader, before anything touches a storage: the search
 // space (bounds, log, step, choices, duplicate names, `when` conditions), the sampler and pruner
 // specs (built once with make_sampler / make_pruner), the objective (placeholders, the program in
-// PATH or as an executable path, working_dir, log_dir), the baseline, numbers (out of range for a
+// PATH or as an executable path, working_dir, log_dir; or a built-in function's name and its
+// coordinates x0 ... x{d-1} in the space), the baseline, numbers (out of range for a
 // double is refused) and every key (unknown keys are refused with a did-you-mean suggestion).
 // Every refusal is a ConfigError whose one-line message starts with "<file>:<line>: <key>: " when
 // the YAML position is known, names the key and says how to fix it.
@@ -27,6 +28,7 @@
 #include "autoglm/distribution.h"
 #include "autoglm/executor.h"
 #include "autoglm/frozen_trial.h"
+#include "autoglm/objectives.h"
 #include "autoglm/trial.h"
 
 namespace autoglm {
@@ -53,11 +55,28 @@ struct ParamSpec {
   bool active(const std::map<std::string, ParamValue>& sampled) const;
 };
 
-/// How one trial runs: a command speaking the trial protocol (docs/protocol.md).
+/// `objective: {function: NAME, shift_seed: S}`: a built-in benchmark function
+/// (include/autoglm/objectives.h) evaluated in-process instead of a command. The space's
+/// parameters are its coordinates x0 ... x{d-1} (float or int, unconditional), d = their count.
+struct BuiltinObjective {
+  /// One of objectives::function_names() ("branin", "hartmann6", ...).
+  std::string name;
+  /// nullopt (default): the function itself; else objectives::shifted(problem, *shift_seed).
+  std::optional<uint64_t> shift_seed;
+  /// Line of `function:` in the YAML file (1-based; 0 when unknown), for messages.
+  int line = 0;
+};
+
+/// How one trial runs: a command speaking the trial protocol (docs/protocol.md), or a built-in
+/// function (`function`; then `command` is empty and the command-only keys are unset).
 struct ObjectiveConfig {
   /// argv; "{param}" placeholders are substituted per trial. A YAML string is split like a
-  /// shell would (quotes and backslashes; no variables, globs or pipes). Required, non-empty.
+  /// shell would (quotes and backslashes; no variables, globs or pipes). Required, non-empty,
+  /// unless `function` is set (then empty).
   std::vector<std::string> command;
+  /// `function` (with optional `shift_seed`): a built-in function instead of `command`.
+  /// Default nullopt.
+  std::optional<BuiltinObjective> function;
   /// Extra environment variables for the child (values may contain placeholders). Default none.
   std::map<std::string, std::string> env;
   /// Per-trial wall-clock limit in seconds; nullopt (default): none. Exceeded -> trial FAIL.
@@ -87,9 +106,10 @@ struct StudyConfig {
   std::vector<StudyDirection> directions{StudyDirection::MINIMIZE};
   /// `space`: ordered parameters. Required, non-empty.
   std::vector<ParamSpec> space;
-  /// `sampler`: a name ("tpe") or a mapping {name: tpe, ...}. Default {"name": "tpe"}. The top
+  /// `sampler`: a name ("tpe") or a mapping {name: tpe, ...}. Default {"name": "auto"} (GP, TPE
+  /// or CMA-ES chosen per trial from the history; include/autoglm/auto_sampler.h). The top
   /// level `seed` is copied in as "seed" when the spec has none.
-  nlohmann::json sampler = {{"name", "tpe"}};
+  nlohmann::json sampler = {{"name", "auto"}};
   /// `pruner`: a name or a mapping. Default {"name": "median"} (as Optuna).
   nlohmann::json pruner = {{"name", "median"}};
   ObjectiveConfig objective;
@@ -152,6 +172,15 @@ std::vector<std::string> active_parameters(const std::vector<ParamSpec>& space,
 /// quotes are literal, double quotes allow \" \\ \$ \`, a backslash outside quotes escapes the
 /// next character. Throws ConfigError on an unterminated quote.
 std::vector<std::string> split_command_line(const std::string& line);
+
+/// The problem of a config whose objective is a built-in function: objectives::make_problem with
+/// the dimension = number of parameters, shifted when `shift_seed` is set. Throws ConfigError
+/// (no `function`, or a name / dimension the loader would have refused).
+objectives::Problem make_builtin_problem(const StudyConfig& config);
+
+/// The point x of a trial for a built-in function: x[i] is parameter "x<i>" (int or float) of
+/// `params`, shape (dim). Throws ConfigError when one is missing or not a number.
+std::vector<double> builtin_point(const std::map<std::string, ParamValue>& params, int dim);
 
 /// Builds the executor's CommandSpec for one trial: arguments that mention a parameter that is
 /// not in `params` (its `when` did not hold) are dropped, and when such an argument is exactly

@@ -72,7 +72,13 @@ class Study final : public StudyView {
   // ---- StudyView ----
   std::string study_name() const override { return study_name_; }
   std::vector<StudyDirection> directions() const override { return directions_; }
+  /// From storage; when every state asked for is a finished one, from finished_trials_snapshot
+  /// (no storage read beyond one count).
   std::vector<FrozenTrial> get_trials(const std::optional<std::vector<TrialState>>& states = std::nullopt) const override;
+  /// Kept up to date by tell() (appended in place while no caller holds the list), checked against
+  /// the storage's count of finished trials on each call and re-read when other writers (another
+  /// Study object, process, fail_stale_trials, a template trial) finished trials meanwhile.
+  std::shared_ptr<const std::vector<FrozenTrial>> finished_trials_snapshot() const override;
 
   // ---- ask / tell ----
   /// Starts a trial: takes the oldest WAITING (enqueued) trial if any, else creates one.
@@ -126,6 +132,8 @@ class Study final : public StudyView {
         std::unique_ptr<Pruner> pruner);
   friend class Trial;
   void run_trial_(const MultiObjective& objective, const OptimizeOptions& options);
+  /// Adds a trial that just finished in storage to finished_ (if finished_ has been built).
+  void add_finished_(FrozenTrial trial);
 
   std::shared_ptr<Storage> storage_;
   int64_t study_id_;
@@ -135,6 +143,12 @@ class Study final : public StudyView {
   std::unique_ptr<Pruner> pruner_;
   mutable std::mutex sampler_mutex_;  ///< Serializes sampler calls (GUARDED_BY: sampler_).
   std::atomic<bool> stop_requested_{false};
+  /// Finished trials ordered by number, a subset of the storage's (added after the storage
+  /// write), built at the first finished_trials_snapshot() call. Shared with callers as
+  /// shared_ptr<const>; modified in place only while use_count() == 1 (copies are handed out
+  /// under the mutex, so no one can gain a reference meanwhile), copied first otherwise.
+  mutable std::mutex snapshot_mutex_;
+  mutable std::shared_ptr<std::vector<FrozenTrial>> finished_;  // GUARDED_BY(snapshot_mutex_)
 };
 
 /// Optuna-style free functions.

@@ -6,7 +6,8 @@
 // or PRUNED, the baseline excluded) the study should have, so a rerun only runs what is missing.
 // With a `baseline`, one extra trial with the baseline's parameters (user attr "baseline": true,
 // never pruned) runs after the search unless the study already has one (in any state but FAIL),
-// and the best trial is compared with it.
+// and the best trial is compared with it. A built-in function (`objective: {function: NAME}`)
+// is evaluated in-process instead of running a command.
 //
 // Several processes may run the same study (the way to use more workers): each worker thread
 // starts one trial at a time, and before each start it checks the whole study through the
@@ -38,6 +39,7 @@
 #include "autoglm/config.h"
 #include "autoglm/error.h"
 #include "autoglm/executor.h"
+#include "autoglm/objectives.h"
 #include "autoglm/pruner.h"
 #include "autoglm/sampler.h"
 #include "autoglm/storage.h"
@@ -455,14 +457,18 @@ int run_tune(const TuneFlags& flags) {
     cfg.sampler["seed"] = *flags.seed;
   }
   validate_study_config(cfg);
-  cfg.objective.command = resolve_program(cfg.objective.command);
+  // A built-in function (`objective: {function: ...}`) is evaluated in this process; a command
+  // runs as a child process per trial.
+  std::optional<objectives::Problem> function;
+  if (cfg.objective.function) function = make_builtin_problem(cfg);
+  else cfg.objective.command = resolve_program(cfg.objective.command);
   const std::string url = flags.storage ? *flags.storage : cfg.storage ? *cfg.storage : kDefaultStorage;
   check_storage_writable(url);
   std::unique_ptr<GpuPool> gpus;
   if (!cfg.gpus.empty()) gpus = std::make_unique<GpuPool>(cfg.gpus, cfg.gpus_per_trial);
   const std::string log_dir =
       cfg.objective.log_dir.empty() ? default_log_dir(url, cfg.study_name) : cfg.objective.log_dir;
-  if (cfg.objective.log_dir.empty()) {  // objective.log_dir was checked by the loader
+  if (!function && cfg.objective.log_dir.empty()) {  // objective.log_dir was checked by the loader
     const std::string problem = log_dir_problem(log_dir);
     if (!problem.empty()) throw ConfigError(problem + " (or set objective.log_dir in the config)");
   }
@@ -511,7 +517,14 @@ int run_tune(const TuneFlags& flags) {
     else os << "new study";
     if (stale > 0) os << ", " << stale << " stale RUNNING trial(s) marked FAIL";
     if (to_run) os << "; running " << *to_run << " more (n_trials " << *cfg.n_trials << ")";
-    os << " with " << cfg.n_jobs << " job(s); logs in " << log_dir;
+    os << " with " << cfg.n_jobs << " job(s); ";
+    if (function) {
+      os << "objective: built-in function " << function->name << " (d=" << function->dim;
+      if (cfg.objective.function->shift_seed) os << ", shift_seed " << *cfg.objective.function->shift_seed;
+      os << ", in-process)";
+    } else {
+      os << "logs in " << log_dir;
+    }
     progress.message(os.str());
   }
 
@@ -524,6 +537,7 @@ int run_tune(const TuneFlags& flags) {
     } ended{progress};
     if (interrupted()) throw Error("interrupted: the engine is shutting down");  // arrived after ask()
     auto params = suggest_space(trial, space);
+    if (function) return {(*function)(builtin_point(params, function->dim))};
     CommandSpec spec = make_command_spec(cfg.objective, space, params, log_dir);
     try {
       return run_command_trial(trial, spec, gpus.get());

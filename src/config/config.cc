@@ -341,8 +341,10 @@ std::vector<ParamSpec> parse_space(const Source& src, const YAML::Node& node) {
 // ---------------------------------------------------------------------------------------------
 // Objective.
 
-const std::vector<std::string> kObjectiveKeys = {"command", "env", "timeout", "grace_period", "metric",
-                                                 "log_dir", "working_dir", "value_name"};
+const std::vector<std::string> kObjectiveKeys = {"command", "function", "shift_seed", "env", "timeout", "grace_period",
+                                                 "metric", "log_dir", "working_dir", "value_name"};
+// Keys that only make sense for a command (a built-in function runs in-process).
+const std::vector<std::string> kCommandOnlyKeys = {"env", "timeout", "grace_period", "metric", "log_dir", "working_dir"};
 
 std::vector<std::string> read_command(const Source& src, const YAML::Node& node, const std::string& key) {
   std::vector<std::string> argv;
@@ -375,11 +377,35 @@ ObjectiveConfig parse_objective(const Source& src, const YAML::Node& node) {
     return obj;
   }
   bool has_command = false;
+  YAML::Node command_key{YAML::NodeType::Undefined};
+  YAML::Node function_key{YAML::NodeType::Undefined};
+  YAML::Node shift_seed_key{YAML::NodeType::Undefined};
+  std::optional<uint64_t> shift_seed;
+  std::vector<Entry> command_only;
   for (const Entry& e : read_mapping(src, node, "objective", kObjectiveKeys)) {
     const std::string k = "objective." + e.key;
+    if (std::find(kCommandOnlyKeys.begin(), kCommandOnlyKeys.end(), e.key) != kCommandOnlyKeys.end())
+      command_only.push_back(e);
     if (e.key == "command") {
       obj.command = read_command(src, e.value, k);
       has_command = true;
+      command_key = e.key_node;
+    } else if (e.key == "function") {
+      BuiltinObjective f;
+      f.name = read_string(src, e.value, k);
+      f.line = line_of(e.value);
+      try {
+        (void)objectives::fixed_dimension(f.name);  // refuses an unknown name, with did-you-mean
+      } catch (const ConfigError& err) {
+        src.fail(e.value, k, std::string(err.what()) + " (built-in functions are listed in docs/config.md)");
+      }
+      obj.function = std::move(f);
+      function_key = e.key_node;
+    } else if (e.key == "shift_seed") {
+      int64_t v = read_int(src, e.value, k);
+      if (v < 0) src.fail(e.value, k, "must be >= 0, got " + e.value.Scalar());
+      shift_seed = static_cast<uint64_t>(v);
+      shift_seed_key = e.key_node;
     } else if (e.key == "env") {
       for (const Entry& v : read_mapping(src, e.value, k)) {
         if (!v.value.IsScalar()) src.fail(v.value, k + "." + v.key, "expected a string, got " + describe(v.value));
@@ -401,8 +427,80 @@ ObjectiveConfig parse_objective(const Source& src, const YAML::Node& node) {
       obj.working_directory = read_string(src, e.value, k);
     }
   }
-  if (!has_command) src.fail(node, "objective", "missing `command`: the program to run for each trial");
+  if (obj.function) {
+    if (has_command)
+      src.fail(command_key, "objective",
+               "give either `command` (a program run for each trial) or `function` (a built-in function), not both");
+    for (const Entry& e : command_only)
+      src.fail(e.key_node, "objective." + e.key,
+               "applies to a `command`; the built-in function " + obj.function->name + " runs in-process, remove it");
+    obj.function->shift_seed = shift_seed;
+    return obj;
+  }
+  if (shift_seed_key.IsDefined())
+    src.fail(shift_seed_key, "objective.shift_seed", "applies to a built-in `function`; add `function: NAME` or remove it");
+  if (!has_command)
+    src.fail(node, "objective",
+             "missing `command`: the program to run for each trial (or `function: NAME` for a built-in function)");
   return obj;
+}
+
+// "x12" -> 12; nullopt for anything else ("x", "x01", "y0", "X1").
+std::optional<int> coordinate_index(const std::string& name) {
+  if (name.size() < 2 || name.size() > 7 || name[0] != 'x') return std::nullopt;
+  if (name[1] == '0' && name.size() > 2) return std::nullopt;
+  int v = 0;
+  for (size_t i = 1; i < name.size(); ++i) {
+    if (name[i] < '0' || name[i] > '9') return std::nullopt;
+    v = v * 10 + (name[i] - '0');
+  }
+  return v;
+}
+
+// A built-in function's space: parameters x0 ... x{d-1}, each float or int and unconditional,
+// in a dimension the function has; the study has a single objective and no GPUs. Messages carry
+// "<file>:<line>: " (the parameter's line, or the line of `function:`).
+void check_builtin_objective(const StudyConfig& cfg) {
+  const BuiltinObjective& fn = *cfg.objective.function;
+  const Source src(cfg.source);
+  const int d = static_cast<int>(cfg.space.size());
+  const std::string names = d == 1 ? "x0" : d == 2 ? "x0, x1" : "x0 ... x" + std::to_string(d - 1);
+  auto fail_param = [&](const ParamSpec& p, const std::string& problem) {
+    throw ConfigError(src.at_line(p.line) + "space." + p.name + ": " + problem);
+  };
+  std::vector<bool> seen(cfg.space.size(), false);
+  const ParamSpec* beyond = nullptr;  // first x<i> with i >= d
+  for (const auto& p : cfg.space) {
+    const auto i = coordinate_index(p.name);
+    if (!i)
+      fail_param(p, "the built-in function " + fn.name + " takes parameters named x0, x1, ... (one per coordinate); rename '" +
+                        p.name + "' (this space of " + std::to_string(d) + " parameters needs " + names + ")");
+    if (std::holds_alternative<CategoricalDistribution>(p.distribution))
+      fail_param(p, "a coordinate of the built-in function " + fn.name +
+                        " is a number; declare it as {type: float, low: ..., high: ...} (or type: int), not categorical");
+    if (!p.when.empty())
+      fail_param(p, "a coordinate of the built-in function " + fn.name + " is needed in every trial; remove `when`");
+    if (*i < d) seen[*i] = true;
+    else if (!beyond) beyond = &p;
+  }
+  try {
+    (void)objectives::make_problem(fn.name, d);
+  } catch (const ConfigError& e) {
+    throw ConfigError(src.at_line(fn.line) + "objective.function: " + e.what());
+  }
+  for (int i = 0; i < d; ++i) {
+    if (seen[i]) continue;
+    std::string declared;
+    for (const auto& p : cfg.space) declared += (declared.empty() ? "" : ", ") + p.name;
+    fail_param(*beyond, "missing x" + std::to_string(i) + ": the " + std::to_string(d) + " parameters of " + fn.name +
+                            " here are " + names + ", the space declares " + declared + "; number them from x0");
+  }
+  if (cfg.directions.size() != 1)
+    throw ConfigError(src.at_line(fn.line) + "objective.function: a built-in function has one objective; use "
+                      "`direction: minimize` instead of `directions`");
+  if (!cfg.gpus.empty())
+    throw ConfigError(src.at_line(fn.line) + "objective.function: a built-in function runs in-process and uses no GPU; "
+                      "remove `gpus`");
 }
 
 void check_placeholders(const Source& src, const YAML::Node& node, const std::string& key, const std::string& text,
@@ -560,6 +658,49 @@ std::string config_dir_of(const std::string& origin) {
   auto abs = std::filesystem::absolute(p, ec);
   if (ec) return std::filesystem::current_path().string();
   return abs.lexically_normal().parent_path().string();
+}
+
+// The command's placeholders, environment, program and log_dir (after {config_dir} expansion).
+void check_command_objective(const Source& src, const YAML::Node& objective_node, StudyConfig& cfg) {
+  const std::string& origin = src.origin();
+  // {config_dir} is expanded now; the other placeholders must name a parameter or a built-in.
+  // The executor substitutes placeholders in the command and env once more, so there a brace in
+  // the directory is escaped ("{" -> "{{"; "}" is always literal) and "/tmp/a{x}" stays itself;
+  // log_dir and working_dir are used as they are.
+  const std::string config_dir = config_dir_of(origin);
+  std::string escaped_dir;
+  for (char c : config_dir) escaped_dir += c == '{' ? std::string("{{") : std::string(1, c);
+  auto expand = [&](std::string& s, const std::string& dir) { s = replace_placeholder(s, "config_dir", dir); };
+  for (auto& a : cfg.objective.command) expand(a, escaped_dir);
+  for (auto& [name, value] : cfg.objective.env) expand(value, escaped_dir);
+  expand(cfg.objective.log_dir, config_dir);
+  expand(cfg.objective.working_directory, config_dir);
+  const YAML::Node cmd_node = objective_node.IsMap() ? objective_node["command"] : objective_node;
+  for (const auto& a : cfg.objective.command) check_placeholders(src, cmd_node, "objective.command", a, cfg.space);
+  for (const auto& [name, value] : cfg.objective.env)
+    check_placeholders(src, objective_node["env"], "objective.env." + name, value, cfg.space);
+
+  // The executor's own checks (env keys, PATH lookup of the program, ...). `autoglm` and
+  // `autoglm-train` are resolved by the CLI beside its own binary, so they skip the PATH lookup.
+  {
+    CommandSpec probe = make_command_spec(cfg.objective, cfg.space, {}, "");
+    probe.argv = cfg.objective.command;
+    probe.env = cfg.objective.env;
+    if (probe.argv[0] == "autoglm" || probe.argv[0] == "autoglm-train") probe.argv[0] = "/bin/sh";
+    std::set<std::string> names;
+    for (const auto& p : cfg.space) names.insert(p.name);
+    try {
+      validate_command_spec(probe, names);
+    } catch (const ConfigError& e) {
+      const std::string msg = e.what();
+      throw ConfigError(src.at(objective_node) + (msg.rfind("objective", 0) == 0 ? "" : "objective: ") + msg);
+    }
+  }
+  check_program_path(src, cmd_node, cfg.objective);
+  if (!cfg.objective.log_dir.empty()) {
+    const std::string problem = log_dir_problem(cfg.objective.log_dir);
+    if (!problem.empty()) src.fail(objective_node["log_dir"], "objective.log_dir", problem);
+  }
 }
 
 }  // namespace
@@ -722,45 +863,8 @@ StudyConfig parse_study_config(const std::string& yaml_text, const std::string& 
 
   cfg.space = parse_space(src, space_node);
   cfg.objective = parse_objective(src, objective_node);
-
-  // {config_dir} is expanded now; the other placeholders must name a parameter or a built-in.
-  // The executor substitutes placeholders in the command and env once more, so there a brace in
-  // the directory is escaped ("{" -> "{{"; "}" is always literal) and "/tmp/a{x}" stays itself;
-  // log_dir and working_dir are used as they are.
-  const std::string config_dir = config_dir_of(origin);
-  std::string escaped_dir;
-  for (char c : config_dir) escaped_dir += c == '{' ? std::string("{{") : std::string(1, c);
-  auto expand = [&](std::string& s, const std::string& dir) { s = replace_placeholder(s, "config_dir", dir); };
-  for (auto& a : cfg.objective.command) expand(a, escaped_dir);
-  for (auto& [name, value] : cfg.objective.env) expand(value, escaped_dir);
-  expand(cfg.objective.log_dir, config_dir);
-  expand(cfg.objective.working_directory, config_dir);
-  const YAML::Node cmd_node = objective_node.IsMap() ? objective_node["command"] : objective_node;
-  for (const auto& a : cfg.objective.command) check_placeholders(src, cmd_node, "objective.command", a, cfg.space);
-  for (const auto& [name, value] : cfg.objective.env)
-    check_placeholders(src, objective_node["env"], "objective.env." + name, value, cfg.space);
-
-  // The executor's own checks (env keys, PATH lookup of the program, ...). `autoglm` and
-  // `autoglm-train` are resolved by the CLI beside its own binary, so they skip the PATH lookup.
-  {
-    CommandSpec probe = make_command_spec(cfg.objective, cfg.space, {}, "");
-    probe.argv = cfg.objective.command;
-    probe.env = cfg.objective.env;
-    if (probe.argv[0] == "autoglm" || probe.argv[0] == "autoglm-train") probe.argv[0] = "/bin/sh";
-    std::set<std::string> names;
-    for (const auto& p : cfg.space) names.insert(p.name);
-    try {
-      validate_command_spec(probe, names);
-    } catch (const ConfigError& e) {
-      const std::string msg = e.what();
-      throw ConfigError(src.at(objective_node) + (msg.rfind("objective", 0) == 0 ? "" : "objective: ") + msg);
-    }
-  }
-  check_program_path(src, cmd_node, cfg.objective);
-  if (!cfg.objective.log_dir.empty()) {
-    const std::string problem = log_dir_problem(cfg.objective.log_dir);
-    if (!problem.empty()) src.fail(objective_node["log_dir"], "objective.log_dir", problem);
-  }
+  if (cfg.objective.function) check_builtin_objective(cfg);
+  else check_command_objective(src, objective_node, cfg);
 
   if (!cfg.gpus.empty() && cfg.gpus_per_trial > static_cast<int>(cfg.gpus.size()))
     src.fail(gpt_node, "gpus_per_trial",
@@ -789,7 +893,13 @@ StudyConfig parse_study_config(const std::string& yaml_text, const std::string& 
 
 void validate_study_config(const StudyConfig& cfg) {
   if (cfg.space.empty()) throw ConfigError("space: is empty; declare at least one parameter");
-  if (cfg.objective.command.empty()) throw ConfigError("objective.command: is empty; give the program to run");
+  if (cfg.objective.function) {
+    if (!cfg.objective.command.empty())
+      throw ConfigError("objective: give either `command` or `function` (a built-in function), not both");
+    check_builtin_objective(cfg);
+  } else if (cfg.objective.command.empty()) {
+    throw ConfigError("objective.command: is empty; give the program to run");
+  }
   if (cfg.directions.empty()) throw ConfigError("directions: give at least one direction");
   if (cfg.n_trials && *cfg.n_trials < 1) throw ConfigError("n_trials: must be >= 1, got " + std::to_string(*cfg.n_trials));
   if (cfg.n_jobs < 1) throw ConfigError("n_jobs: must be >= 1, got " + std::to_string(cfg.n_jobs));
@@ -878,6 +988,28 @@ std::map<std::string, ParamValue> suggest_space(Trial& trial, const std::vector<
     out[p.name] = trial.suggest(p.name, p.distribution);
   }
   return out;
+}
+
+objectives::Problem make_builtin_problem(const StudyConfig& config) {
+  if (!config.objective.function)
+    throw ConfigError("objective: not a built-in function (the objective is a command)");
+  const BuiltinObjective& fn = *config.objective.function;
+  objectives::Problem p = objectives::make_problem(fn.name, static_cast<int>(config.space.size()));
+  if (fn.shift_seed) p = objectives::shifted(p, *fn.shift_seed);
+  return p;
+}
+
+std::vector<double> builtin_point(const std::map<std::string, ParamValue>& params, int dim) {
+  std::vector<double> x(static_cast<size_t>(dim));
+  for (int i = 0; i < dim; ++i) {
+    const std::string name = "x" + std::to_string(i);
+    auto it = params.find(name);
+    if (it == params.end()) throw ConfigError("space: no value for " + name + ", a coordinate of the built-in function");
+    if (auto* d = std::get_if<double>(&it->second)) x[i] = *d;
+    else if (auto* n = std::get_if<int64_t>(&it->second)) x[i] = static_cast<double>(*n);
+    else throw ConfigError("space." + name + ": a coordinate of the built-in function must be a number, got " + to_string(it->second));
+  }
+  return x;
 }
 
 CommandSpec make_command_spec(const ObjectiveConfig& objective, const std::vector<ParamSpec>& space,

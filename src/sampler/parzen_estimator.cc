@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cassert>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <limits>
 #include <numeric>
 #include <string>
@@ -35,16 +37,103 @@ double log_add_exp(double x, double y) {
 /// log(exp(lp) - exp(lq)) for lq <= lp.
 double log_sub_exp(double lp, double lq) { return lp + std::log1p(-std::exp(lq - lp)); }
 
-/// x with log_ndtr(x) = y (y <= 0), by bisection until the bracket stops shrinking.
+/// Acklam's rational approximation of the standard normal quantile (relative error ~1e-9),
+/// written in terms of y = log p so that no tail underflows. Only a starting point.
+double approx_ndtri_exp(double y) {
+  static constexpr double a[] = {-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
+                                 1.383577518672690e+02,  -3.066479806614716e+01, 2.506628277459239e+00};
+  static constexpr double b[] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
+                                 6.680131188771972e+01,  -1.328068155288572e+01};
+  static constexpr double c[] = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
+                                 -2.549732539343734e+00, 4.374664141464968e+00,  2.938163982698783e+00};
+  static constexpr double d[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
+                                 3.754408661907416e+00};
+  auto tail = [&](double q) {
+    return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+           ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1.0);
+  };
+  constexpr double kLogPLow = -3.7192944422;  // log(0.02425)
+  if (y < kLogPLow) return tail(std::sqrt(-2.0 * y));
+  const double one_minus_p = -std::expm1(y);
+  if (one_minus_p < 0.02425) return -tail(std::sqrt(-2.0 * std::log(one_minus_p)));
+  const double q = std::exp(y) - 0.5, r = q * q;
+  return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
+         (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1.0);
+}
+
+/// x with log_ndtr(x) = y (y <= 0): the point where the predicate log_ndtr(x) < y turns false,
+/// to the last bit, as a bisection of [-100, 100] until the bracket stops shrinking finds it. The
+/// bisection runs on a bracket of a few ulps around a Newton estimate (verified by the predicate and
+/// widened when needed), so it takes ~10 evaluations of log_ndtr instead of ~65; where the
+/// predicate is monotone the answer is the same double.
 double ndtri_exp(double y) {
-  double lo = -100.0, hi = 100.0;
+  constexpr double kLo = -100.0, kHi = 100.0;
+  auto below = [y](double x) { return log_ndtr(x) < y; };
+  double x = std::clamp(approx_ndtri_exp(y), kLo, kHi);
+  for (int i = 0; i < 6 && std::isfinite(x); ++i) {  // Newton on log_ndtr(x) - y
+    const double f = log_ndtr(x);
+    const double slope = std::exp(-0.5 * x * x - kHalfLog2Pi - f);  // d/dx log Phi = phi / Phi
+    if (!(slope > 0.0) || !std::isfinite(slope)) break;
+    const double step = (f - y) / slope;
+    x = std::clamp(x - step, kLo, kHi);
+    if (std::abs(step) <= 1e-15 * std::abs(x) + 1e-300) break;
+  }
+  if (!std::isfinite(x)) x = 0.0;
+  // Bracket [lo, hi] with below(lo) and !below(hi) (the ends of [-100, 100] count as such, as
+  // they do for the plain bisection), widened geometrically from a few ulps.
+  double lo = kLo, hi = kHi;
+  const double width0 = 8.0 * std::numeric_limits<double>::epsilon() * std::max(std::abs(x), 1e-290);
+  if (below(x)) {
+    lo = x;
+    for (double w = width0; lo + w < kHi; w *= 16.0)
+      if (!below(lo + w)) { hi = lo + w; break; }
+  } else {
+    hi = x;
+    for (double w = width0; hi - w > kLo; w *= 16.0)
+      if (below(hi - w)) { lo = hi - w; break; }
+  }
   for (int i = 0; i < 400; ++i) {
     double mid = 0.5 * (lo + hi);
     if (mid <= lo || mid >= hi) break;
-    if (log_ndtr(mid) < y) lo = mid; else hi = mid;
+    if (below(mid)) lo = mid; else hi = mid;
   }
   return 0.5 * (lo + hi);
 }
+
+// ---- vectorized exp (GCC / Clang vector extensions; SSE2 or wider, no intrinsics) ----
+// exp(y) for y <= 0 as 2^k * p(r), y = k ln 2 + r, |r| <= ln 2 / 2 (Cody-Waite reduction, Taylor
+// polynomial of degree 13, truncation error < 5e-18), accurate to 1 ulp (it agrees with glibc's
+// exp in ~90% of arguments and differs by one ulp elsewhere). Inputs below -708 are raised to -708
+// (exp(-708) ~ 3e-308, which vanishes in a mixture sum that contains exp(0) = 1).
+using V4d = double __attribute__((vector_size(32)));
+using V4u = uint64_t __attribute__((vector_size(32)));
+
+/// In place (by reference: 32-byte vector arguments by value would change the ABI without AVX).
+inline void exp_nonpositive(V4d& y) {
+  const V4d floor = {-708.0, -708.0, -708.0, -708.0};
+  y = y < floor ? floor : y;
+  constexpr double kShift = 0x1.8p52;  // adding it rounds to an integer kept in the low mantissa bits
+  const V4d t = y * 1.4426950408889634074 + kShift;
+  const V4d k = t - kShift;
+  const V4d r = (y - k * 6.93147180369123816490e-01) - k * 1.90821492927058770002e-10;
+  V4d p = r * (1.0 / 6227020800.0) + 1.0 / 479001600.0;
+  p = p * r + 1.0 / 39916800.0;
+  p = p * r + 1.0 / 3628800.0;
+  p = p * r + 1.0 / 362880.0;
+  p = p * r + 1.0 / 40320.0;
+  p = p * r + 1.0 / 5040.0;
+  p = p * r + 1.0 / 720.0;
+  p = p * r + 1.0 / 120.0;
+  p = p * r + 1.0 / 24.0;
+  p = p * r + 1.0 / 6.0;
+  p = p * r + 0.5;
+  p = p * r + 1.0;
+  p = p * r + 1.0;
+  y = reinterpret_cast<V4d>(reinterpret_cast<V4u>(p) + (reinterpret_cast<V4u>(t) << 52));  // p * 2^k
+}
+
+inline void load4(V4d& v, const double* x) { std::memcpy(&v, x, sizeof v); }
+inline void store4(double* x, const V4d& v) { std::memcpy(x, &v, sizeof v); }
 
 bool is_log(const Distribution& d) {
   if (auto f = std::get_if<FloatDistribution>(&d)) return f->log;
@@ -52,8 +141,6 @@ bool is_log(const Distribution& d) {
   return false;
 }
 
-/// Internal value -> the estimator's space (log for log distributions).
-double to_parzen_space(const Distribution& d, double x) { return is_log(d) ? std::log(x) : x; }
 
 /// The estimator's space -> internal value on the distribution's grid, inside its bounds.
 double from_parzen_space(const Distribution& d, double x) {
@@ -150,6 +237,8 @@ double truncnorm_ppf(double q, double a, double b) {
 // ---------------------------------------------------------------------------------------------
 // Parzen estimator.
 
+double to_parzen_space(const Distribution& d, double x) { return is_log(d) ? std::log(x) : x; }
+
 std::tuple<double, double, std::optional<double>> parzen_bounds(const Distribution& d) {
   if (auto f = std::get_if<FloatDistribution>(&d)) {
     if (f->log) return {std::log(f->low), std::log(f->high), std::nullopt};
@@ -166,14 +255,8 @@ std::tuple<double, double, std::optional<double>> parzen_bounds(const Distributi
   return {0.0, 0.0, std::nullopt};
 }
 
-ParzenEstimator::ParzenEstimator(const ParamColumns& observations, const SearchSpace& search_space,
-                                 const ParzenEstimatorParameters& parameters)
-    : search_space_(search_space), parameters_(parameters) {
-  assert(!search_space.empty());
-  n_observations_ = observations.empty() ? 0 : static_cast<int>(observations.begin()->second.size());
-  const int n = n_observations_;
-  const bool consider_prior = parameters.consider_prior || n == 0;
-
+std::vector<double> ParzenEstimator::component_weights(int n, bool consider_prior,
+                                                       const ParzenEstimatorParameters& parameters) {
   // Component weights: the weights function for the observations, prior_weight for the prior.
   std::vector<double> w;
   if (n > 0) {
@@ -196,7 +279,42 @@ ParzenEstimator::ParzenEstimator(const ParamColumns& observations, const SearchS
   if (consider_prior) w.push_back(parameters.prior_weight);
   const double total = std::accumulate(w.begin(), w.end(), 0.0);
   for (double& x : w) x /= total;
-  weights_ = std::move(w);
+  return w;
+}
+
+void ParzenEstimator::univariate_sigmas(Kernel& k, const std::vector<size_t>& order, bool consider_prior, int n,
+                                        const ParzenEstimatorParameters& parameters) {
+  // Bandwidth of each component: the larger gap to its sorted neighbours, the bounds acting as
+  // neighbours of the outermost points (Bergstra et al. 2011, sec. 4.1).
+  const double low = k.low, high = k.high;
+  const size_t m = k.mus.size();
+  k.sigmas.assign(m, 0.0);
+  std::vector<double> e(m + 2);
+  e[0] = low;
+  for (size_t j = 0; j < m; ++j) e[j + 1] = k.mus[order[j]];
+  e[m + 1] = high;
+  std::vector<double> s(m);
+  for (size_t j = 0; j < m; ++j) s[j] = std::max(e[j + 1] - e[j], e[j + 2] - e[j + 1]);
+  if (!parameters.consider_endpoints && m >= 2) {
+    s[0] = e[2] - e[1];
+    s[m - 1] = e[m] - e[m - 1];
+  }
+  for (size_t j = 0; j < m; ++j) k.sigmas[order[j]] = s[j];
+  const double max_sigma = high - low;
+  const double min_sigma =
+      parameters.consider_magic_clip ? (high - low) / std::min(100.0, 1.0 + static_cast<double>(m)) : kMinSigma;
+  for (double& x : k.sigmas) x = std::clamp(x, min_sigma, max_sigma);
+  if (consider_prior) k.sigmas[n] = high - low;
+}
+
+ParzenEstimator::ParzenEstimator(const ParamColumns& observations, const SearchSpace& search_space,
+                                 const ParzenEstimatorParameters& parameters)
+    : search_space_(search_space), parameters_(parameters) {
+  assert(!search_space.empty());
+  n_observations_ = observations.empty() ? 0 : static_cast<int>(observations.begin()->second.size());
+  const int n = n_observations_;
+  const bool consider_prior = parameters.consider_prior || n == 0;
+  weights_ = component_weights(n, consider_prior, parameters);
   const size_t n_components = weights_.size();
 
   const double sigma0 =
@@ -230,34 +348,86 @@ ParzenEstimator::ParzenEstimator(const ParamColumns& observations, const SearchS
       k.mus.reserve(n_components);
       for (double x : obs) k.mus.push_back(to_parzen_space(dist, x));
       if (consider_prior) k.mus.push_back(0.5 * (low + high));
-      const size_t m = k.mus.size();
-      k.sigmas.assign(m, 0.0);
       if (parameters.multivariate) {
-        std::fill(k.sigmas.begin(), k.sigmas.end(), sigma0 * (high - low));
+        const size_t m = k.mus.size();
+        k.sigmas.assign(m, sigma0 * (high - low));
+        const double max_sigma = high - low;
+        const double min_sigma = parameters.consider_magic_clip
+                                     ? (high - low) / std::min(100.0, 1.0 + static_cast<double>(m))
+                                     : kMinSigma;
+        for (double& x : k.sigmas) x = std::clamp(x, min_sigma, max_sigma);
+        if (consider_prior) k.sigmas[n] = high - low;
       } else {
-        // Bandwidth of each component: the larger gap to its sorted neighbours, the bounds
-        // acting as neighbours of the outermost points (Bergstra et al. 2011, sec. 4.1).
-        const std::vector<size_t> order = stable_argsort(k.mus);
-        std::vector<double> e(m + 2);
-        e[0] = low;
-        for (size_t j = 0; j < m; ++j) e[j + 1] = k.mus[order[j]];
-        e[m + 1] = high;
-        std::vector<double> s(m);
-        for (size_t j = 0; j < m; ++j) s[j] = std::max(e[j + 1] - e[j], e[j + 2] - e[j + 1]);
-        if (!parameters.consider_endpoints && m >= 2) {
-          s[0] = e[2] - e[1];
-          s[m - 1] = e[m] - e[m - 1];
-        }
-        for (size_t j = 0; j < m; ++j) k.sigmas[order[j]] = s[j];
+        univariate_sigmas(k, stable_argsort(k.mus), consider_prior, n, parameters);
       }
-      const double max_sigma = high - low;
-      const double min_sigma =
-          parameters.consider_magic_clip ? (high - low) / std::min(100.0, 1.0 + static_cast<double>(m)) : kMinSigma;
-      for (double& x : k.sigmas) x = std::clamp(x, min_sigma, max_sigma);
-      if (consider_prior) k.sigmas[n] = high - low;
+      k.log_mass.resize(k.mus.size());
+      for (size_t c = 0; c < k.mus.size(); ++c)
+        k.log_mass[c] = log_gauss_mass((low - k.mus[c]) / k.sigmas[c], (high - k.mus[c]) / k.sigmas[c]);
     }
     kernels_.emplace(name, std::move(k));
   }
+}
+
+ParzenEstimator ParzenEstimator::univariate(const std::string& name, const Distribution& distribution,
+                                            const std::vector<double>& xs, const std::vector<int>& order,
+                                            const ParzenEstimatorParameters& parameters, const std::vector<int>* ids,
+                                            MassMemo* memo) {
+  assert(!parameters.multivariate && !std::holds_alternative<CategoricalDistribution>(distribution));
+  assert(order.size() == xs.size() && (!ids || ids->size() == xs.size()));
+  ParzenEstimator pe;
+  pe.search_space_.emplace(name, distribution);
+  pe.parameters_ = parameters;
+  const int n = static_cast<int>(xs.size());
+  pe.n_observations_ = n;
+  const bool consider_prior = parameters.consider_prior || n == 0;
+  pe.weights_ = component_weights(n, consider_prior, parameters);
+
+  Kernel k;
+  auto [low, high, q] = parzen_bounds(distribution);
+  assert(low < high);
+  k.low = low;
+  k.high = high;
+  k.q = q;
+  k.mus.reserve(pe.weights_.size());
+  for (double x : xs) k.mus.push_back(to_parzen_space(distribution, x));
+  // The stable argsort of the mus: the caller's order, with the prior (the last index) after every
+  // observation that is <= the prior's mean.
+  std::vector<size_t> full_order;
+  full_order.reserve(k.mus.size());
+  if (consider_prior) {
+    const double mid = 0.5 * (low + high);
+    k.mus.push_back(mid);
+    auto split = std::partition_point(order.begin(), order.end(), [&](int i) { return k.mus[i] <= mid; });
+    full_order.assign(order.begin(), split);
+    full_order.push_back(static_cast<size_t>(n));
+    full_order.insert(full_order.end(), split, order.end());
+  } else {
+    full_order.assign(order.begin(), order.end());
+  }
+  univariate_sigmas(k, full_order, consider_prior, n, parameters);
+  k.log_mass.resize(k.mus.size());
+  for (size_t c = 0; c < k.mus.size(); ++c) {
+    const double sigma = k.sigmas[c];
+    const bool memoized = memo && ids && c < static_cast<size_t>(n);
+    if (memoized) {
+      const size_t id = static_cast<size_t>((*ids)[c]);
+      if (id >= memo->sigma.size()) {
+        memo->sigma.resize(id + 1, std::numeric_limits<double>::quiet_NaN());
+        memo->log_mass.resize(id + 1, 0.0);
+      }
+      if (memo->sigma[id] == sigma) {  // same component as before (mu is the observation's value)
+        k.log_mass[c] = memo->log_mass[id];
+        continue;
+      }
+      k.log_mass[c] = log_gauss_mass((low - k.mus[c]) / sigma, (high - k.mus[c]) / sigma);
+      memo->sigma[id] = sigma;
+      memo->log_mass[id] = k.log_mass[c];
+    } else {
+      k.log_mass[c] = log_gauss_mass((low - k.mus[c]) / sigma, (high - k.mus[c]) / sigma);
+    }
+  }
+  pe.kernels_.emplace(name, std::move(k));
+  return pe;
 }
 
 ParamColumns ParzenEstimator::sample(std::mt19937_64& rng, int size) const {
@@ -296,95 +466,172 @@ ParamColumns ParzenEstimator::sample(std::mt19937_64& rng, int size) const {
   return out;
 }
 
+// log_pdf works on blocks of 4 samples (V4d lanes): component-major loops whose inner work is the
+// same for 4 samples, so the mixture sum of each sample still runs over the components in order
+// (c = 0, 1, ..., the prior last), exactly as the scalar reference sums them. Each lane computes
+// the same IEEE operations as the scalar code; only exp differs (see exp_nonpositive).
 std::vector<double> ParzenEstimator::log_pdf(const ParamColumns& samples) const {
   const size_t n_samples = samples.empty() ? 0 : samples.begin()->second.size();
   const size_t m = weights_.size();
-  std::vector<double> acc(n_samples * m, 0.0);  // (n_samples, n_components) component log-pdfs
-  for (const auto& [name, dist] : search_space_) {
-    const Kernel& k = kernels_.at(name);
-    const std::vector<double>& xs = samples.at(name);
-    assert(xs.size() == n_samples);
-    if (k.categorical) {
-      for (size_t i = 0; i < n_samples; ++i) {
-        size_t choice = static_cast<size_t>(xs[i]);
-        for (size_t c = 0; c < m; ++c) acc[i * m + c] += std::log(k.categorical_weights[c][choice]);
-      }
-      continue;
-    }
-    // Mass of each component inside the bounds (the truncation normalizer).
-    std::vector<double> log_accept(m);
-    for (size_t c = 0; c < m; ++c)
-      log_accept[c] = log_gauss_mass((k.low - k.mus[c]) / k.sigmas[c], (k.high - k.mus[c]) / k.sigmas[c]);
-    for (size_t i = 0; i < n_samples; ++i) {
-      const double x = to_parzen_space(dist, xs[i]);
-      for (size_t c = 0; c < m; ++c) {
-        const double mu = k.mus[c], sigma = k.sigmas[c];
-        double lp;
-        if (k.q) {  // probability of the step cell around x
-          const double upper = std::min(x + 0.5 * *k.q, k.high), lower = std::max(x - 0.5 * *k.q, k.low);
-          lp = log_gauss_mass((lower - mu) / sigma, (upper - mu) / sigma) - log_accept[c];
-        } else if (x < k.low || x > k.high) {
-          lp = -kInf;
-        } else {
-          const double z = (x - mu) / sigma;
-          lp = -0.5 * z * z - kHalfLog2Pi - log_accept[c];
-          if (parameters_.exact_log_pdf) lp -= std::log(sigma);
-        }
-        acc[i * m + c] += lp;
-      }
-    }
-  }
-  std::vector<double> out(n_samples);
+  if (n_samples == 0) return {};
+  const size_t n_blocks = (n_samples + 3) / 4, padded = 4 * n_blocks;
   std::vector<double> log_w(m);
   for (size_t c = 0; c < m; ++c) log_w[c] = std::log(weights_[c]);
-  for (size_t i = 0; i < n_samples; ++i) {
-    double mx = -kInf;
-    for (size_t c = 0; c < m; ++c) mx = std::max(mx, acc[i * m + c] += log_w[c]);
-    if (mx == -kInf) { out[i] = -kInf; continue; }
-    double s = 0.0;
-    for (size_t c = 0; c < m; ++c) s += std::exp(acc[i * m + c] - mx);
-    out[i] = std::log(s) + mx;
+
+  // Samples of one parameter in the estimator's space, padded with the centre of the range.
+  auto transformed = [&](const std::string& name, const Distribution& dist, const Kernel& k) {
+    const std::vector<double>& xs = samples.at(name);
+    assert(xs.size() == n_samples);
+    std::vector<double> px(padded, 0.5 * (k.low + k.high));
+    for (size_t i = 0; i < n_samples; ++i) px[i] = to_parzen_space(dist, xs[i]);
+    return px;
+  };
+
+  std::vector<double> out(n_samples);
+  std::vector<double> mx(padded, -kInf), sum(padded, 0.0);
+  const auto& [first_name, first_dist] = *search_space_.begin();
+  const Kernel& first = kernels_.at(first_name);
+
+  if (search_space_.size() == 1 && !first.categorical && !first.q) {
+    // One continuous parameter (every independent TPE suggestion of a float): the component term
+    // is recomputed in the second pass instead of being stored (m x samples doubles).
+    const Kernel& k = first;
+    const std::vector<double> px = transformed(first_name, first_dist, k);
+    std::vector<double> outside(padded, 0.0);  // all-ones bits where x is outside the bounds
+    for (size_t i = 0; i < n_samples; ++i)
+      if (px[i] < k.low || px[i] > k.high) std::memset(&outside[i], 0xff, sizeof(double));
+    std::vector<double> log_sigma(m, 0.0);
+    if (parameters_.exact_log_pdf)
+      for (size_t c = 0; c < m; ++c) log_sigma[c] = std::log(k.sigmas[c]);
+    const V4d neg_inf = {-kInf, -kInf, -kInf, -kInf};
+    auto term = [&](V4d& t, size_t c, size_t b) {  // log w_c + log N_c(x), 4 samples
+      V4d x;
+      load4(x, &px[4 * b]);
+      const V4d z = (x - k.mus[c]) / k.sigmas[c];
+      t = -0.5 * z * z - kHalfLog2Pi - k.log_mass[c];
+      if (parameters_.exact_log_pdf) t = t - log_sigma[c];
+      t = t + log_w[c];
+      V4d out_mask;
+      load4(out_mask, &outside[4 * b]);
+      t = reinterpret_cast<V4u>(out_mask) != 0 ? neg_inf : t;
+    };
+    for (size_t c = 0; c < m; ++c)
+      for (size_t b = 0; b < n_blocks; ++b) {
+        V4d t, cur;
+        term(t, c, b);
+        load4(cur, &mx[4 * b]);
+        store4(&mx[4 * b], cur < t ? t : cur);
+      }
+    for (size_t c = 0; c < m; ++c)
+      for (size_t b = 0; b < n_blocks; ++b) {
+        V4d t, mb, sb;
+        term(t, c, b);
+        load4(mb, &mx[4 * b]);
+        t = t - mb;
+        exp_nonpositive(t);
+        load4(sb, &sum[4 * b]);
+        store4(&sum[4 * b], sb + t);
+      }
+  } else {
+    // General case: accumulate the log-density of every component (shape (m, padded),
+    // component-major) parameter by parameter, in the order of the search space.
+    std::vector<double> acc(m * padded, 0.0);
+    for (const auto& [name, dist] : search_space_) {
+      const Kernel& k = kernels_.at(name);
+      if (k.categorical) {
+        const std::vector<double>& xs = samples.at(name);
+        for (size_t c = 0; c < m; ++c)
+          for (size_t i = 0; i < n_samples; ++i)
+            acc[c * padded + i] += std::log(k.categorical_weights[c][static_cast<size_t>(xs[i])]);
+        continue;
+      }
+      const std::vector<double> px = transformed(name, dist, k);
+      for (size_t c = 0; c < m; ++c) {
+        const double mu = k.mus[c], sigma = k.sigmas[c];
+        double* row = &acc[c * padded];
+        for (size_t i = 0; i < n_samples; ++i) {
+          const double x = px[i];
+          double lp;
+          if (k.q) {  // probability of the step cell around x
+            const double upper = std::min(x + 0.5 * *k.q, k.high), lower = std::max(x - 0.5 * *k.q, k.low);
+            lp = log_gauss_mass((lower - mu) / sigma, (upper - mu) / sigma) - k.log_mass[c];
+          } else if (x < k.low || x > k.high) {
+            lp = -kInf;
+          } else {
+            const double z = (x - mu) / sigma;
+            lp = -0.5 * z * z - kHalfLog2Pi - k.log_mass[c];
+            if (parameters_.exact_log_pdf) lp -= std::log(sigma);
+          }
+          row[i] += lp;
+        }
+      }
+    }
+    for (size_t c = 0; c < m; ++c) {
+      double* row = &acc[c * padded];
+      for (size_t i = 0; i < n_samples; ++i) mx[i] = std::max(mx[i], row[i] += log_w[c]);
+    }
+    for (size_t c = 0; c < m; ++c)
+      for (size_t b = 0; b < n_blocks; ++b) {
+        V4d t, mb, sb;
+        load4(t, &acc[c * padded + 4 * b]);
+        load4(mb, &mx[4 * b]);
+        t = t - mb;
+        exp_nonpositive(t);
+        load4(sb, &sum[4 * b]);
+        store4(&sum[4 * b], sb + t);
+      }
   }
+  for (size_t i = 0; i < n_samples; ++i) out[i] = mx[i] == -kInf ? -kInf : std::log(sum[i]) + mx[i];
   return out;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Observations.
 
-ObservationPairs get_observation_pairs(const std::vector<FrozenTrial>& trials, const std::vector<std::string>& names,
+std::optional<Score> observation_score(const FrozenTrial& t, const std::vector<StudyDirection>& directions,
+                                       bool constant_liar) {
+  const bool multi = directions.size() > 1;
+  Score score;
+  if (t.state == TrialState::COMPLETE) {
+    if (t.values.size() != directions.size()) return std::nullopt;
+    score.step_key = -kInf;
+    score.values.reserve(directions.size());
+    for (size_t k = 0; k < directions.size(); ++k)
+      score.values.push_back((directions[k] == StudyDirection::MINIMIZE ? 1.0 : -1.0) * t.values[k]);
+  } else if (t.state == TrialState::PRUNED) {
+    if (multi) return std::nullopt;
+    const double sign = directions[0] == StudyDirection::MINIMIZE ? 1.0 : -1.0;
+    if (!t.intermediate_values.empty()) {
+      const auto& [step, value] = *t.intermediate_values.rbegin();
+      score.step_key = -static_cast<double>(step);
+      score.values.push_back(std::isnan(value) ? kInf : sign * value);
+    } else {
+      score.step_key = 1.0;
+      score.values.push_back(0.0);
+    }
+  } else if (t.state == TrialState::RUNNING) {
+    if (multi || !constant_liar) return std::nullopt;
+    const double sign = directions[0] == StudyDirection::MINIMIZE ? 1.0 : -1.0;
+    score.step_key = kInf;
+    score.values.push_back(sign * kInf);  // as Optuna 3.1: -inf when maximizing; ranks last by step_key
+  } else {
+    return std::nullopt;
+  }
+  return score;
+}
+
+ObservationPairs get_observation_pairs(const std::vector<const FrozenTrial*>& trials,
+                                       const std::vector<std::string>& names,
                                        const std::vector<StudyDirection>& directions, bool constant_liar,
                                        const SearchSpace* reference) {
-  const bool multi = directions.size() > 1;
-  std::vector<double> signs;
-  for (auto d : directions) signs.push_back(d == StudyDirection::MINIMIZE ? 1.0 : -1.0);
   ObservationPairs out;
   for (const auto& name : names) out.values[name];
-  for (const FrozenTrial& t : trials) {
-    Score score;
-    if (t.state == TrialState::COMPLETE) {
-      if (t.values.size() != directions.size()) continue;
-      score.step_key = -kInf;
-      for (size_t k = 0; k < signs.size(); ++k) score.values.push_back(signs[k] * t.values[k]);
-      ++out.n_finished;
-    } else if (t.state == TrialState::PRUNED) {
-      if (multi) continue;
-      if (!t.intermediate_values.empty()) {
-        const auto& [step, value] = *t.intermediate_values.rbegin();
-        score.step_key = -static_cast<double>(step);
-        score.values.push_back(std::isnan(value) ? kInf : signs[0] * value);
-      } else {
-        score.step_key = 1.0;
-        score.values.push_back(0.0);
-      }
-      ++out.n_finished;
-    } else if (t.state == TrialState::RUNNING) {
-      if (multi || !constant_liar) continue;
-      score.step_key = kInf;
-      score.values.push_back(signs[0] * kInf);  // as Optuna 3.1: -inf when maximizing; ranks last by step_key
-    } else {
-      continue;
-    }
-    out.scores.push_back(std::move(score));
+  for (const FrozenTrial* tp : trials) {
+    const FrozenTrial& t = *tp;
+    std::optional<Score> score = observation_score(t, directions, constant_liar);
+    if (!score) continue;
+    if (t.state != TrialState::RUNNING) ++out.n_finished;
+    out.scores.push_back(std::move(*score));
     for (const auto& name : names) {
       double v = std::numeric_limits<double>::quiet_NaN();
       auto it = t.params.find(name);
@@ -403,6 +650,15 @@ ObservationPairs get_observation_pairs(const std::vector<FrozenTrial>& trials, c
   return out;
 }
 
+ObservationPairs get_observation_pairs(const std::vector<FrozenTrial>& trials, const std::vector<std::string>& names,
+                                       const std::vector<StudyDirection>& directions, bool constant_liar,
+                                       const SearchSpace* reference) {
+  std::vector<const FrozenTrial*> ptrs;
+  ptrs.reserve(trials.size());
+  for (const FrozenTrial& t : trials) ptrs.push_back(&t);
+  return get_observation_pairs(ptrs, names, directions, constant_liar, reference);
+}
+
 std::pair<std::vector<int>, std::vector<int>> split_observation_pairs(const std::vector<Score>& scores, int n_below) {
   const int n = static_cast<int>(scores.size());
   n_below = std::clamp(n_below, 0, n);
@@ -410,24 +666,35 @@ std::pair<std::vector<int>, std::vector<int>> split_observation_pairs(const std:
   std::iota(order.begin(), order.end(), 0);
   const bool multi = n > 0 && scores[0].values.size() > 1;
   if (!multi) {
-    auto less_value = [](double a, double b) {  // NaN sorts last, as numpy
+    // The first n_below of a stable sort by (step_key, value) (NaN values last, as numpy), found by
+    // a selection with the index as the final key (the same set, in O(n)).
+    auto less_value = [](double a, double b) {
       if (std::isnan(a)) return false;
       if (std::isnan(b)) return true;
       return a < b;
     };
-    std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+    auto before = [&](int a, int b) {
       if (scores[a].step_key != scores[b].step_key) return scores[a].step_key < scores[b].step_key;
-      return less_value(scores[a].values[0], scores[b].values[0]);
-    });
+      if (less_value(scores[a].values[0], scores[b].values[0])) return true;
+      if (less_value(scores[b].values[0], scores[a].values[0])) return false;
+      return a < b;
+    };
+    if (n_below > 0 && n_below < n) std::nth_element(order.begin(), order.begin() + n_below, order.end(), before);
   } else {
     std::vector<std::vector<double>> points;
     for (const auto& s : scores) points.push_back(s.values);
     const std::vector<int> rank = nondomination_ranks(points);
     std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return rank[a] < rank[b]; });
   }
-  std::vector<int> below(order.begin(), order.begin() + n_below), above(order.begin() + n_below, order.end());
+  std::vector<int> below(order.begin(), order.begin() + n_below);
   std::sort(below.begin(), below.end());
-  std::sort(above.begin(), above.end());
+  std::vector<int> above;
+  above.reserve(n - n_below);
+  size_t j = 0;  // the complement of below, ascending
+  for (int i = 0; i < n; ++i) {
+    if (j < below.size() && below[j] == i) { ++j; continue; }
+    above.push_back(i);
+  }
   return {below, above};
 }
 

@@ -1,7 +1,9 @@
 // TPESampler: Optuna 3.1's TPE (independent and multivariate) over the kernels of
 // parzen_estimator.h. See samplers.h for the behaviour and its sources.
+#include <algorithm>
 #include <cmath>
 #include <iostream>
+#include <limits>
 #include <set>
 
 #include "autoglm/error.h"
@@ -40,9 +42,10 @@ bool single_valued(const Distribution& d, double* value = nullptr) {
 /// Optuna's _SearchSpaceGroup: a partition of the parameters seen in `trials` such that each
 /// trial's parameter set is a union of whole groups (each group keeps the first distribution
 /// seen for a name).
-std::vector<SearchSpace> group_decomposed_search_space(const std::vector<FrozenTrial>& trials) {
+std::vector<SearchSpace> group_decomposed_search_space(const std::vector<const FrozenTrial*>& trials) {
   std::vector<SearchSpace> groups;
-  for (const FrozenTrial& t : trials) {
+  for (const FrozenTrial* tp : trials) {
+    const FrozenTrial& t = *tp;
     std::set<std::string> rest;
     for (const auto& [name, d] : t.distributions) rest.insert(name);
     std::vector<SearchSpace> next;
@@ -67,6 +70,27 @@ std::vector<SearchSpace> group_decomposed_search_space(const std::vector<FrozenT
 std::vector<TrialState> observed_states(bool constant_liar) {
   if (constant_liar) return {TrialState::COMPLETE, TrialState::PRUNED, TrialState::RUNNING};
   return {TrialState::COMPLETE, TrialState::PRUNED};
+}
+
+/// The COMPLETE and PRUNED trials of a finished-trials snapshot, in its order (which is the order
+/// of get_trials({COMPLETE, PRUNED})).
+std::vector<const FrozenTrial*> complete_or_pruned(const std::vector<FrozenTrial>& finished) {
+  std::vector<const FrozenTrial*> out;
+  out.reserve(finished.size());
+  for (const FrozenTrial& t : finished)
+    if (t.state == TrialState::COMPLETE || t.state == TrialState::PRUNED) out.push_back(&t);
+  return out;
+}
+
+/// The value of `name` in `t` (NaN where the trial lacks it or its distribution is of another kind
+/// than `reference`), as get_observation_pairs reads it.
+double observed_value(const FrozenTrial& t, const std::string& name, const Distribution& reference) {
+  auto it = t.params.find(name);
+  if (it == t.params.end()) return std::numeric_limits<double>::quiet_NaN();
+  auto dist = t.distributions.find(name);
+  if (dist != t.distributions.end() && dist->second.index() != reference.index())
+    return std::numeric_limits<double>::quiet_NaN();
+  return it->second;
 }
 
 }  // namespace
@@ -106,12 +130,85 @@ void TPESamplerOptions::validate() const {
   if (!weights) throw ConfigError(what + "'weights' must be set");
 }
 
-TPESampler::TPESampler(TPESamplerOptions options) : options_(std::move(options)) {
+// Observations for independent sampling, kept across trials. At a trial's first independent
+// suggestion the history is read (finished_trials_snapshot, or get_trials with constant_liar) and
+// held until after_trial. When it is the same list object as last time and still starts with the
+// same observations (a Study appends finished trials in place), only the new observations are
+// added; otherwise everything is rebuilt. Per parameter name a column keeps the values, their
+// sort order (for the bandwidth rule) and the truncation masses of g's components, extended
+// lazily when the name is suggested.
+struct TPESampler::Observations {
+  struct Column {
+    Distribution distribution;      // the distribution the column was built for
+    std::vector<double> internal;   // per observation; NaN: missing or of another kind
+    std::vector<double> transformed;  // the same in the estimator's space
+    std::vector<int> sorted;        // observations with a value, by (transformed, index)
+    tpe::ParzenEstimator::MassMemo memo;  // g's masses by observation index
+  };
+
+  const StudyView* study = nullptr;
+  std::string study_name;
+  std::vector<StudyDirection> directions;
+  std::weak_ptr<const std::vector<FrozenTrial>> source;  // the list the observations came from
+  bool from_liar = false;
+
+  // The trial being sampled and what it holds.
+  int64_t trial_id = -1;
+  int trial_number = -1;
+  bool active = false;
+  std::shared_ptr<const std::vector<FrozenTrial>> snapshot;
+  std::vector<FrozenTrial> liar_trials;        // constant_liar: get_trials(COMPLETE, PRUNED, RUNNING)
+  std::vector<const FrozenTrial*> trials;      // the observations' trials (valid while held)
+  bool split_done = false;
+  std::vector<int> below, above;
+  std::vector<char> is_below;
+
+  // Observations, in history order.
+  std::vector<int64_t> ids;  // trial ids
+  std::vector<tpe::Score> scores;
+  int n_finished = 0;
+  std::map<std::string, Column> columns;
+
+  void reset() {
+    ids.clear();
+    scores.clear();
+    n_finished = 0;
+    columns.clear();
+  }
+
+  /// The column of `name` for `distribution`, extended to every observation.
+  Column& column(const std::string& name, const Distribution& distribution) {
+    auto it = columns.find(name);
+    if (it == columns.end() || !(it->second.distribution == distribution)) {
+      if (it != columns.end()) columns.erase(it);
+      it = columns.emplace(name, Column{distribution, {}, {}, {}, {}}).first;
+    }
+    Column& col = it->second;
+    for (size_t j = col.internal.size(); j < trials.size(); ++j) {
+      double v = observed_value(*trials[j], name, distribution);
+      const double x = std::isnan(v) ? v : tpe::to_parzen_space(distribution, v);
+      if (std::isnan(x)) v = x;  // (a value outside a log distribution's domain: missing too)
+      col.internal.push_back(v);
+      col.transformed.push_back(x);
+      if (std::isnan(x)) continue;
+      // j is the largest index so far, so it goes after the values equal to x.
+      auto pos = std::upper_bound(col.sorted.begin(), col.sorted.end(), x,
+                                  [&](double value, int k) { return value < col.transformed[k]; });
+      col.sorted.insert(pos, static_cast<int>(j));
+    }
+    return col;
+  }
+};
+
+TPESampler::TPESampler(TPESamplerOptions options)
+    : options_(std::move(options)), observations_(std::make_unique<Observations>()) {
   options_.validate();
   const uint64_t seed = seed_or_random(options_.seed);
   rng_.seed(seed);
   startup_rng_.seed(startup_seed(seed));
 }
+
+TPESampler::~TPESampler() = default;
 
 void TPESampler::reseed(uint64_t seed) {
   std::lock_guard<std::mutex> lock(rng_mutex_);
@@ -130,23 +227,72 @@ void TPESampler::warn_independent_(int trial_number, const std::string& name) {
                    "warn_independent_sampling: false to silence this if it is intended.\n";
 }
 
-std::shared_ptr<const std::vector<FrozenTrial>> TPESampler::history_for_(const StudyView& study,
-                                                                         const FrozenTrial& trial) {
-  {
-    std::lock_guard<std::mutex> lock(history_mutex_);
-    const HistoryCache& c = history_cache_;
-    if (c.trials && c.study == &study && c.trial_id == trial.trial_id && c.trial_number == trial.number) return c.trials;
+void TPESampler::begin_trial_(const StudyView& study, const FrozenTrial& trial) {
+  Observations& o = *observations_;
+  o.trial_id = trial.trial_id;
+  o.trial_number = trial.number;
+  o.active = true;
+  o.split_done = false;
+  o.trials.clear();
+  o.liar_trials.clear();
+  o.snapshot.reset();
+  const std::vector<StudyDirection> directions = study.directions();
+  const std::string name = study.study_name();
+  bool extend = o.study == &study && o.study_name == name && o.directions == directions && !o.from_liar;
+  if (options_.constant_liar) {
+    // RUNNING trials come and go: read them with the history and rebuild every trial.
+    o.liar_trials = study.get_trials(observed_states(true));
+    for (const FrozenTrial& t : o.liar_trials) o.trials.push_back(&t);
+    extend = false;
+    o.from_liar = true;
+    o.source.reset();
+  } else {
+    o.snapshot = study.finished_trials_snapshot();
+    extend = extend && o.source.lock() == o.snapshot;
+    o.from_liar = false;
+    o.source = o.snapshot;
+    o.trials.reserve(o.snapshot->size());
+    for (const FrozenTrial& t : *o.snapshot)
+      if (tpe::observation_score(t, directions, false)) o.trials.push_back(&t);
   }
-  auto trials = std::make_shared<const std::vector<FrozenTrial>>(study.get_trials(observed_states(options_.constant_liar)));
+  o.study = &study;
+  o.study_name = name;
+  o.directions = directions;
+  if (extend && o.ids.size() <= o.trials.size()) {
+    for (size_t j = 0; j < o.ids.size(); ++j)
+      if (o.trials[j]->trial_id != o.ids[j]) {
+        extend = false;
+        break;
+      }
+  } else {
+    extend = false;
+  }
+  if (!extend) o.reset();
+  for (size_t j = o.ids.size(); j < o.trials.size(); ++j) {
+    const FrozenTrial& t = *o.trials[j];
+    o.ids.push_back(t.trial_id);
+    o.scores.push_back(*tpe::observation_score(t, directions, options_.constant_liar));
+    if (t.state != TrialState::RUNNING) ++o.n_finished;
+  }
+}
+
+void TPESampler::after_trial(const StudyView& study, const FrozenTrial& trial, TrialState state,
+                             const std::vector<double>& values) {
+  (void)state; (void)values;
   std::lock_guard<std::mutex> lock(history_mutex_);
-  history_cache_ = HistoryCache{&study, trial.trial_id, trial.number, trials};
-  return trials;
+  Observations& o = *observations_;
+  if (o.study != &study || o.trial_id != trial.trial_id || o.trial_number != trial.number) return;
+  o.active = false;
+  o.trials.clear();
+  o.liar_trials.clear();
+  o.snapshot.reset();
 }
 
 SearchSpace TPESampler::infer_relative_search_space(const StudyView& study, const FrozenTrial& trial) {
   (void)trial;
   if (!options_.multivariate) return {};
-  const std::vector<FrozenTrial> trials = study.get_trials(std::vector<TrialState>{TrialState::COMPLETE, TrialState::PRUNED});
+  const auto finished = study.finished_trials_snapshot();
+  const std::vector<const FrozenTrial*> trials = complete_or_pruned(*finished);
   SearchSpace out;
   if (options_.group) {
     for (const SearchSpace& g : group_decomposed_search_space(trials))
@@ -156,7 +302,8 @@ SearchSpace TPESampler::infer_relative_search_space(const StudyView& study, cons
   }
   // Intersection search space: the names present with an equal distribution in every finished trial.
   bool first = true;
-  for (const FrozenTrial& t : trials) {
+  for (const FrozenTrial* tp : trials) {
+    const FrozenTrial& t = *tp;
     if (first) {
       out = SearchSpace(t.distributions.begin(), t.distributions.end());
       first = false;
@@ -179,13 +326,22 @@ std::map<std::string, double> TPESampler::sample_relative(const StudyView& study
                                                           const SearchSpace& search_space) {
   (void)trial;
   if (search_space.empty()) return {};
-  const std::vector<FrozenTrial> trials = study.get_trials(observed_states(options_.constant_liar));
+  std::shared_ptr<const std::vector<FrozenTrial>> snapshot;
+  std::vector<FrozenTrial> liar_trials;
+  std::vector<const FrozenTrial*> trials;
+  if (options_.constant_liar) {
+    liar_trials = study.get_trials(observed_states(true));
+    for (const FrozenTrial& t : liar_trials) trials.push_back(&t);
+  } else {
+    snapshot = study.finished_trials_snapshot();
+    trials = complete_or_pruned(*snapshot);
+  }
   const std::vector<StudyDirection> directions = study.directions();
   if (!options_.group) return sample_group_(trials, directions, search_space);
 
-  std::vector<FrozenTrial> finished;
-  for (const auto& t : trials)
-    if (t.state == TrialState::COMPLETE || t.state == TrialState::PRUNED) finished.push_back(t);
+  std::vector<const FrozenTrial*> finished;
+  for (const FrozenTrial* t : trials)
+    if (t->state == TrialState::COMPLETE || t->state == TrialState::PRUNED) finished.push_back(t);
   std::map<std::string, double> out;
   for (const SearchSpace& g : group_decomposed_search_space(finished)) {
     SearchSpace sub;
@@ -200,7 +356,7 @@ std::map<std::string, double> TPESampler::sample_relative(const StudyView& study
   return out;
 }
 
-std::map<std::string, double> TPESampler::sample_group_(const std::vector<FrozenTrial>& trials,
+std::map<std::string, double> TPESampler::sample_group_(const std::vector<const FrozenTrial*>& trials,
                                                         const std::vector<StudyDirection>& directions,
                                                         const SearchSpace& search_space) {
   std::vector<std::string> names;
@@ -234,37 +390,65 @@ double TPESampler::sample_independent(const StudyView& study, const FrozenTrial&
   double single = 0.0;
   if (single_valued(distribution, &single)) return single;
 
-  const auto trials = history_for_(study, trial);
-  const SearchSpace space{{name, distribution}};
-  const tpe::ObservationPairs pairs =
-      tpe::get_observation_pairs(*trials, {name}, study.directions(), options_.constant_liar, &space);
-  const std::vector<double>& values = pairs.values.at(name);
+  std::lock_guard<std::mutex> history_lock(history_mutex_);
+  Observations& o = *observations_;
+  if (!o.active || o.study != &study || o.trial_id != trial.trial_id || o.trial_number != trial.number)
+    begin_trial_(study, trial);
+  Observations::Column& col = o.column(name, distribution);
 
   if (options_.multivariate && options_.warn_independent_sampling &&
-      pairs.n_finished >= std::max(options_.n_startup_trials, 1)) {
-    for (double v : values)
-      if (!std::isnan(v)) { warn_independent_(trial.number, name); break; }
-  }
+      o.n_finished >= std::max(options_.n_startup_trials, 1) && !col.sorted.empty())
+    warn_independent_(trial.number, name);
 
-  if (pairs.n_finished < options_.n_startup_trials) {
+  if (o.n_finished < options_.n_startup_trials) {
     std::lock_guard<std::mutex> lock(rng_mutex_);
     return RandomSampler::sample(startup_rng_, distribution);
   }
 
-  const auto [below_idx, above_idx] = tpe::split_observation_pairs(pairs.scores, options_.gamma(pairs.n_finished));
-  auto column = [&](const std::vector<int>& idx) {
-    tpe::ParamColumns cols;
-    auto& col = cols[name];
-    for (int i : idx)
-      if (!std::isnan(values[i])) col.push_back(values[i]);
-    return cols;
-  };
+  if (!o.split_done) {
+    std::tie(o.below, o.above) = tpe::split_observation_pairs(o.scores, options_.gamma(o.n_finished));
+    o.is_below.assign(o.scores.size(), 0);
+    for (int i : o.below) o.is_below[i] = 1;
+    o.split_done = true;
+  }
   tpe::ParzenEstimatorParameters p{options_.consider_prior, options_.prior_weight, options_.consider_magic_clip,
                                    options_.consider_endpoints, options_.weights, /*multivariate=*/false,
                                    options_.exact_log_pdf};
-  return tpe::sample_and_compare(column(below_idx), column(above_idx), space, p, options_.n_ei_candidates, rng_,
-                                 &rng_mutex_)
-      .at(name);
+  const SearchSpace space{{name, distribution}};
+  tpe::ParamColumns below, above;
+  auto& below_col = below[name];
+  for (int i : o.below)
+    if (!std::isnan(col.internal[i])) below_col.push_back(col.internal[i]);
+  if (std::holds_alternative<CategoricalDistribution>(distribution)) {
+    auto& above_col = above[name];
+    for (int i : o.above)
+      if (!std::isnan(col.internal[i])) above_col.push_back(col.internal[i]);
+    return tpe::sample_and_compare(below, above, space, p, options_.n_ei_candidates, rng_, &rng_mutex_).at(name);
+  }
+  // g(x) from the kept sort order and masses: the observations above, in history order, and their
+  // stable argsort (the column's order restricted to them).
+  std::vector<double> xs;
+  std::vector<int> ids, order, position(o.scores.size(), -1);
+  xs.reserve(o.above.size());
+  ids.reserve(o.above.size());
+  for (int i : o.above)
+    if (!std::isnan(col.internal[i])) {
+      position[i] = static_cast<int>(xs.size());
+      xs.push_back(col.internal[i]);
+      ids.push_back(i);
+    }
+  order.reserve(xs.size());
+  for (int i : col.sorted)
+    if (position[i] >= 0) order.push_back(position[i]);
+  const tpe::ParzenEstimator l(below, space, p);
+  const tpe::ParzenEstimator g = tpe::ParzenEstimator::univariate(name, distribution, xs, order, p, &ids, &col.memo);
+  tpe::ParamColumns candidates;
+  {
+    std::lock_guard<std::mutex> lock(rng_mutex_);
+    candidates = l.sample(rng_, options_.n_ei_candidates);
+  }
+  const int best = tpe::argmax_log_ratio(l.log_pdf(candidates), g.log_pdf(candidates));
+  return candidates.at(name)[best];
 }
 
 std::unique_ptr<Sampler> make_tpe_sampler(const nlohmann::json& options) {

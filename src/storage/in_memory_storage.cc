@@ -17,6 +17,8 @@ bool state_in(TrialState s, const std::optional<std::vector<TrialState>>& states
   return !states || std::find(states->begin(), states->end(), s) != states->end();
 }
 
+size_t state_index(TrialState s) { return static_cast<size_t>(s); }
+
 }  // namespace
 
 std::string InMemoryStorage::study_list_locked() const {
@@ -204,6 +206,7 @@ int64_t InMemoryStorage::create_new_trial(int64_t study_id, const std::optional<
   t.number = static_cast<int>(s.trial_ids.size());
   for (const auto& [name, d] : t.distributions) s.param_distributions.emplace(name, d);
   s.trial_ids.push_back(t.trial_id);
+  ++s.n_by_state[state_index(t.state)];
   const int64_t id = t.trial_id;
   trials_.emplace(id, TrialRecord{study_id, std::move(t)});
   return id;
@@ -224,6 +227,9 @@ bool InMemoryStorage::set_trial_state_values(int64_t trial_id, TrialState state,
   std::lock_guard<std::mutex> lock(mu_);
   TrialRecord& r = updatable_trial_locked(trial_id);
   if (state == TrialState::RUNNING && r.trial.state != TrialState::WAITING) return false;
+  auto& counts = studies_.at(r.study_id).n_by_state;
+  --counts[state_index(r.trial.state)];
+  ++counts[state_index(state)];
   r.trial.state = state;
   if (!values.empty()) r.trial.values = values;
   if (state == TrialState::RUNNING) r.trial.datetime_start = now_us();
@@ -278,17 +284,22 @@ int InMemoryStorage::get_n_trials(int64_t study_id, const std::optional<std::vec
   std::lock_guard<std::mutex> lock(mu_);
   const StudyRecord& s = study_locked(study_id);
   if (!states) return static_cast<int>(s.trial_ids.size());
+  std::array<bool, 5> asked{};
+  for (TrialState st : *states) asked[state_index(st)] = true;  // a state listed twice counts once
   int n = 0;
-  for (int64_t tid : s.trial_ids) n += state_in(trials_.at(tid).trial.state, states) ? 1 : 0;
+  for (size_t k = 0; k < asked.size(); ++k) n += asked[k] ? s.n_by_state[k] : 0;
   return n;
 }
 
 std::optional<int64_t> InMemoryStorage::pop_waiting_trial(int64_t study_id) {
   std::lock_guard<std::mutex> lock(mu_);
-  const StudyRecord& s = study_locked(study_id);
+  StudyRecord& s = study_locked(study_id);
+  if (s.n_by_state[state_index(TrialState::WAITING)] == 0) return std::nullopt;
   for (int64_t tid : s.trial_ids) {
     FrozenTrial& t = trials_.at(tid).trial;
     if (t.state == TrialState::WAITING) {
+      --s.n_by_state[state_index(TrialState::WAITING)];
+      ++s.n_by_state[state_index(TrialState::RUNNING)];
       t.state = TrialState::RUNNING;
       t.datetime_start = now_us();
       return tid;

@@ -7,6 +7,7 @@
 // Times are kept at microsecond precision, as SQLiteStorage keeps them.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -59,6 +60,9 @@ class InMemoryStorage final : public Storage {
     std::map<std::string, nlohmann::json> system_attrs;
     std::vector<int64_t> trial_ids;                   ///< Index = trial number.
     std::map<std::string, Distribution> param_distributions;  ///< First distribution seen per name.
+    /// Trials per state (index: TrialState), so that get_n_trials and pop_waiting_trial (called
+    /// on every ask and every snapshot check) do not walk all trials.
+    std::array<int, 5> n_by_state{};
   };
   struct TrialRecord {
     int64_t study_id;

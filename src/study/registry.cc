@@ -2,7 +2,9 @@
 // register_builtins(), no static initializers).
 #include <mutex>
 
+#include "autoglm/auto_sampler.h"
 #include "autoglm/error.h"
+#include "autoglm/gp_sampler.h"
 #include "autoglm/pruner.h"
 #include "autoglm/pruners.h"
 #include "autoglm/sampler.h"
@@ -79,6 +81,8 @@ void register_builtins() {
     register_sampler("grid", make_grid_sampler);
     register_sampler("qmc", make_qmc_sampler);
     register_sampler("cmaes", make_cmaes_sampler);
+    register_sampler("gp", make_gp_sampler);
+    register_sampler("auto", make_auto_sampler);
     register_pruner("nop", make_nop_pruner);
     register_pruner("none", make_nop_pruner);
     register_pruner("median", make_median_pruner);

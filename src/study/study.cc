@@ -1,5 +1,6 @@
 #include "autoglm/study.h"
 
+#include <algorithm>
 #include <cmath>
 #include <exception>
 #include <random>
@@ -107,7 +108,39 @@ std::unique_ptr<Study> Study::load(std::shared_ptr<Storage> storage, const std::
 }
 
 std::vector<FrozenTrial> Study::get_trials(const std::optional<std::vector<TrialState>>& states) const {
-  return storage_->get_all_trials(study_id_, states);
+  if (!states || states->empty() || !std::all_of(states->begin(), states->end(), is_finished))
+    return storage_->get_all_trials(study_id_, states);
+  const auto finished = finished_trials_snapshot();
+  std::vector<FrozenTrial> out;
+  for (const FrozenTrial& t : *finished)
+    if (std::find(states->begin(), states->end(), t.state) != states->end()) out.push_back(t);
+  return out;
+}
+
+std::shared_ptr<const std::vector<FrozenTrial>> Study::finished_trials_snapshot() const {
+  static const std::vector<TrialState> kFinished = finished_states();
+  std::lock_guard lock(snapshot_mutex_);
+  // Trials are added to finished_ only after the storage marked them finished, and finished trials
+  // stay finished, so finished_ is a subset of the storage's finished trials: equal counts (read
+  // under the mutex, while finished_ cannot grow) mean equal lists.
+  const int n = storage_->get_n_trials(study_id_, kFinished);
+  if (!finished_ || static_cast<int>(finished_->size()) != n)
+    finished_ = std::make_shared<std::vector<FrozenTrial>>(storage_->get_all_trials(study_id_, kFinished));
+  return finished_;
+}
+
+void Study::add_finished_(FrozenTrial trial) {
+  std::lock_guard lock(snapshot_mutex_);
+  if (!finished_) return;  // built from storage at the first finished_trials_snapshot()
+  auto pos = std::lower_bound(finished_->begin(), finished_->end(), trial.number,
+                              [](const FrozenTrial& t, int number) { return t.number < number; });
+  if (pos != finished_->end() && pos->number == trial.number) return;  // a re-read already has it
+  if (finished_.use_count() > 1) {  // a caller still reads the list: leave it unchanged
+    const auto offset = pos - finished_->begin();
+    finished_ = std::make_shared<std::vector<FrozenTrial>>(*finished_);
+    pos = finished_->begin() + offset;
+  }
+  finished_->insert(pos, std::move(trial));
 }
 
 Trial Study::ask(const SearchSpace& fixed_distributions) {
@@ -163,7 +196,9 @@ FrozenTrial Study::tell(int trial_number, TrialState state, const std::vector<do
     sampler_->after_trial(*this, t, state, vals);
   }
   storage_->set_trial_state_values(id, state, vals);
-  return storage_->get_trial(id);
+  FrozenTrial done = storage_->get_trial(id);
+  add_finished_(done);
+  return done;
 }
 
 void Study::optimize(const Objective& objective, const OptimizeOptions& options) {
@@ -252,12 +287,14 @@ FrozenTrial Study::best_trial() const {
   if (directions_.size() != 1)
     throw Error("best_trial is defined for single-objective studies; study '" + study_name_ + "' has " +
                 std::to_string(directions_.size()) + " directions: use best_trials (the Pareto front)");
-  auto complete = get_trials(std::vector<TrialState>{TrialState::COMPLETE});
-  if (complete.empty()) throw Error("study '" + study_name_ + "' has no COMPLETE trial yet");
+  const auto finished = finished_trials_snapshot();
   const bool minimize = directions_[0] == StudyDirection::MINIMIZE;
-  const FrozenTrial* best = &complete[0];
-  for (const auto& t : complete)
-    if (minimize ? t.values[0] < best->values[0] : t.values[0] > best->values[0]) best = &t;
+  const FrozenTrial* best = nullptr;
+  for (const auto& t : *finished) {
+    if (t.state != TrialState::COMPLETE) continue;
+    if (!best || (minimize ? t.values[0] < best->values[0] : t.values[0] > best->values[0])) best = &t;
+  }
+  if (!best) throw Error("study '" + study_name_ + "' has no COMPLETE trial yet");
   return *best;
 }
 

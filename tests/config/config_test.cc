@@ -209,7 +209,7 @@ TEST(ConfigSpellings, Defaults) {
   EXPECT_EQ(c.study_name, "glm-moby-dick");  // the file's stem
   EXPECT_FALSE(c.storage);
   EXPECT_EQ(c.directions, (std::vector<StudyDirection>{StudyDirection::MINIMIZE}));
-  EXPECT_EQ(c.sampler["name"], "tpe");
+  EXPECT_EQ(c.sampler["name"], "auto");  // include/autoglm/auto_sampler.h
   EXPECT_EQ(c.pruner["name"], "median");
   EXPECT_FALSE(c.n_trials);
   EXPECT_EQ(c.n_jobs, 1);

@@ -1,0 +1,255 @@
+#!/usr/bin/python3
+"""Optuna's side of the benchmark (bench/README.md). Run with Debian's interpreter
+(/usr/bin/python3, python3-optuna 3.1).
+
+The objectives are our C++ functions, loaded from libautoglm_bench_objectives.so through
+ctypes, so Optuna sees exactly what our samplers and dlib see. Studies use Optuna's in-memory
+storage; logging is silenced. The plan (problems, budgets, seeds) comes from bench/suites.json.
+
+Sub-commands:
+  quality   suites A/B/C for optuna-tpe (TPESampler(seed=s), defaults) and optuna-random
+  overhead  ms per ask+suggest+tell after prefilling n trials with study.add_trials (suite F)
+
+Rows are the JSON lines autoglm-bench writes (see run_quality.cc, run_overhead.cc).
+"""
+import argparse
+import ctypes
+import glob
+import json
+import os
+import platform
+import random
+import sys
+import time
+
+try:
+    import optuna
+except ImportError:
+    sys.exit("optuna_runner.py: optuna is not importable by %s; run it with Debian's /usr/bin/python3 "
+             "(apt-get install python3-optuna)" % sys.executable)
+
+
+class Objectives:
+    """ctypes view of bench/objectives_c.cc."""
+
+    def __init__(self, path):
+        lib = ctypes.CDLL(path)
+        c_dbl_p = ctypes.POINTER(ctypes.c_double)
+        lib.autoglm_last_error.restype = ctypes.c_char_p
+        lib.autoglm_problem_dim.argtypes = [ctypes.c_char_p, ctypes.c_int]
+        lib.autoglm_problem_dim.restype = ctypes.c_int
+        lib.autoglm_problem_eval.argtypes = [ctypes.c_char_p, ctypes.c_int, ctypes.c_longlong, c_dbl_p]
+        lib.autoglm_problem_eval.restype = ctypes.c_double
+        lib.autoglm_problem_optimum.argtypes = [ctypes.c_char_p, ctypes.c_int]
+        lib.autoglm_problem_optimum.restype = ctypes.c_double
+        lib.autoglm_problem_json.argtypes = [ctypes.c_char_p, ctypes.c_int, ctypes.c_longlong]
+        lib.autoglm_problem_json.restype = ctypes.c_char_p
+        lib.autoglm_problem_check.argtypes = [ctypes.c_char_p, ctypes.c_int, ctypes.c_longlong]
+        lib.autoglm_problem_check.restype = ctypes.c_int
+        self.lib = lib
+
+    def error(self):
+        return self.lib.autoglm_last_error().decode()
+
+    def problem(self, name, dim, seed):
+        s = self.lib.autoglm_problem_json(name.encode(), dim, seed)
+        if s is None:
+            raise ValueError(self.error())
+        return json.loads(s.decode())
+
+    def check(self, name, dim, seed):
+        rc = self.lib.autoglm_problem_check(name.encode(), dim, seed)
+        if rc != 0:
+            raise SystemExit("optuna_runner.py: f(x*) != f*: " + self.error())
+
+    def evaluator(self, name, dim, seed, n):
+        fn, key, buf_t = self.lib.autoglm_problem_eval, name.encode(), ctypes.c_double * n
+
+        def f(x):
+            return fn(key, dim, seed, buf_t(*x))
+        return f
+
+
+def load_plan(path, mode):
+    with open(path) as f:
+        m = json.load(f)["modes"][mode]
+    cells = []
+    for g in m["groups"]:
+        for name, dim in g["problems"]:
+            for s in range(g["seeds"]):
+                cells.append(dict(suite=g["suite"], problem=name, dim=dim, budget=g["budget"], seed=s))
+    return m, cells
+
+
+def scan_results(results_dir):
+    trials, overhead = {}, set()
+    for path in glob.glob(os.path.join(results_dir, "*.jsonl")):
+        with open(path) as f:
+            for line in f:
+                try:
+                    r = json.loads(line)
+                except ValueError:
+                    continue  # the last line of an interrupted write
+                if r.get("kind") == "trial":
+                    key = (r["optimizer"], r["problem"], r["dim"], r["seed"], r["budget"])
+                    trials.setdefault(key, set()).add(r["trial"])
+                elif r.get("kind") == "overhead":
+                    overhead.add((r["optimizer"], r["n"], r["d"]))
+    return trials, overhead
+
+
+def make_sampler(optimizer, seed):
+    if optimizer == "optuna-tpe":
+        return optuna.samplers.TPESampler(seed=seed)
+    if optimizer == "optuna-random":
+        return optuna.samplers.RandomSampler(seed=seed)
+    raise ValueError("unknown optimizer " + optimizer)
+
+
+def run_cell(obj, optimizer, cell, problem):
+    n = len(problem["params"])
+    f = obj.evaluator(cell["problem"], cell["dim"], cell["seed"], n)
+    f_star = problem["optimum_value"]
+    tol = 1e-6 * max(1.0, abs(f_star))
+    study = optuna.create_study(sampler=make_sampler(optimizer, cell["seed"]), direction="minimize")
+    best, rows = float("inf"), []
+    params = problem["params"]
+    for t in range(cell["budget"]):
+        t0 = time.perf_counter()
+        trial = study.ask()
+        x = []
+        for p in params:
+            if p["type"] == "float":
+                x.append(trial.suggest_float(p["name"], p["low"], p["high"]))
+            elif p["type"] == "int":
+                x.append(float(trial.suggest_int(p["name"], int(p["low"]), int(p["high"]))))
+            else:
+                x.append(float(p["choices"].index(trial.suggest_categorical(p["name"], p["choices"]))))
+        t1 = time.perf_counter()
+        value = f(x)
+        t2 = time.perf_counter()
+        study.tell(trial, value)
+        t3 = time.perf_counter()
+        best = min(best, value)
+        if best < f_star - tol:
+            raise SystemExit("optuna_runner.py: %s (d=%d, seed %d): %s found %r below f* = %r; the known optimum is wrong"
+                             % (cell["problem"], cell["dim"], cell["seed"], optimizer, best, f_star))
+        rows.append(dict(kind="trial", suite=cell["suite"], optimizer=optimizer, problem=cell["problem"],
+                         dim=cell["dim"], seed=cell["seed"], budget=cell["budget"], trial=t, value=value,
+                         best=best, regret=max(best - f_star, 1e-12), suggest_s=t1 - t0, tell_s=t3 - t2))
+    return rows
+
+
+def write_rows(path, rows):
+    with open(path, "a") as f:
+        f.write("".join(json.dumps(r) + "\n" for r in rows))
+        f.flush()
+
+
+def cmd_quality(args, obj, mode, cells):
+    optimizers = [o for o in mode["optimizers"] if o.startswith("optuna-")]
+    if args.optimizers:
+        optimizers = [o for o in optimizers if o in args.optimizers.split(",")]
+    k, n_shards = (int(v) for v in args.shard.split("/"))
+    done, _ = scan_results(args.results_dir)
+    ran = skipped = 0
+    start = time.perf_counter()
+    for i, cell in enumerate(cells):
+        if i % n_shards != k:
+            continue
+        obj.check(cell["problem"], cell["dim"], cell["seed"])
+        problem = obj.problem(cell["problem"], cell["dim"], cell["seed"])
+        for o in optimizers:
+            key = (o, cell["problem"], cell["dim"], cell["seed"], cell["budget"])
+            if len(done.get(key, ())) >= cell["budget"]:
+                skipped += 1
+                continue
+            write_rows(args.out, run_cell(obj, o, cell, problem))
+            ran += 1
+    print("optuna_runner quality (shard %s): %d runs, %d already done, %.1f s"
+          % (args.shard, ran, skipped, time.perf_counter() - start), file=sys.stderr)
+
+
+def measure(obj, sampler_name, n, d, window):
+    prob = obj.problem("sphere", d, -1)
+    f = obj.evaluator("sphere", d, -1, d)
+    names = [p["name"] for p in prob["params"]]
+    lows = [p["low"] for p in prob["params"]]
+    highs = [p["high"] for p in prob["params"]]
+    dists = {nm: optuna.distributions.FloatDistribution(lo, hi) for nm, lo, hi in zip(names, lows, highs)}
+    study = optuna.create_study(sampler=make_sampler("optuna-" + sampler_name, 0), direction="minimize")
+    rng = random.Random(12345)
+    p0 = time.perf_counter()
+    prefill = []
+    for _ in range(n):
+        x = [lo + (hi - lo) * rng.random() for lo, hi in zip(lows, highs)]
+        prefill.append(optuna.trial.create_trial(params=dict(zip(names, x)), distributions=dists, value=f(x)))
+    study.add_trials(prefill)
+    prefill_s = time.perf_counter() - p0
+    total, suggest, tell = [], [], []
+    for _ in range(window):
+        t0 = time.perf_counter()
+        trial = study.ask()
+        x = [trial.suggest_float(nm, lo, hi) for nm, lo, hi in zip(names, lows, highs)]
+        t1 = time.perf_counter()
+        v = f(x)
+        t2 = time.perf_counter()
+        study.tell(trial, v)
+        t3 = time.perf_counter()
+        suggest.append(1e3 * (t1 - t0))
+        tell.append(1e3 * (t3 - t2))
+        total.append(suggest[-1] + tell[-1])
+    s = sorted(total)
+    median = s[len(s) // 2] if len(s) % 2 else 0.5 * (s[len(s) // 2 - 1] + s[len(s) // 2])
+    return dict(kind="overhead", impl="optuna", optimizer="optuna-" + sampler_name, n=n, d=d, window=window,
+                ms_per_trial=sum(total) / window, median_ms=median, suggest_ms=sum(suggest) / window,
+                tell_ms=sum(tell) / window, prefill_s=prefill_s, times_ms=total)
+
+
+def cmd_overhead(args, obj, mode):
+    cfg = mode.get("overhead")
+    if not cfg:
+        return
+    window = cfg.get("window", 20)
+    _, done = scan_results(args.results_dir)
+    jobs = [(s, n, d) for s in cfg.get("optuna", []) for n in cfg["n"] for d in cfg["d"]]
+    jobs += [(e["optimizer"], e["n"], e["d"]) for e in cfg.get("extra", []) if e.get("impl") == "optuna"]
+    for s, n, d in jobs:
+        if ("optuna-" + s, n, d) in done:
+            continue
+        row = measure(obj, s, n, d, window)
+        print("optuna_runner overhead: optuna-%s n=%d d=%d: %.3f ms/trial" % (s, n, d, row["ms_per_trial"]),
+              file=sys.stderr)
+        write_rows(args.out, [row])
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("command", choices=["quality", "overhead", "info"])
+    ap.add_argument("--lib", required=True, help="path of libautoglm_bench_objectives.so")
+    ap.add_argument("--config", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "suites.json"))
+    ap.add_argument("--mode", default="quick")
+    ap.add_argument("--results-dir")
+    ap.add_argument("--out")
+    ap.add_argument("--shard", default="0/1")
+    ap.add_argument("--optimizers", default="")
+    args = ap.parse_args()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    obj = Objectives(args.lib)
+    if args.command == "info":
+        import numpy
+        print(json.dumps(dict(kind="meta", runner="optuna_runner", optuna_version=optuna.__version__,
+                              numpy_version=numpy.__version__, python=platform.python_version(),
+                              python_executable=sys.executable)))
+        return
+    if not args.results_dir or not args.out:
+        ap.error("--results-dir and --out are required")
+    mode, cells = load_plan(args.config, args.mode)
+    if args.command == "quality":
+        cmd_quality(args, obj, mode, cells)
+    else:
+        cmd_overhead(args, obj, mode)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,456 @@
+#!/usr/bin/python3
+"""Summarizes a benchmark run (bench/results/<mode>/*.jsonl) into docs/benchmarks.md and prints
+the targets with their figures. Run with Debian's /usr/bin/python3 (numpy, scipy).
+
+Statistics (REFERENCE.md, "Benchmark statistics"):
+  - simple regret r_N = min over the first N evaluations of f - f*, floored at 1e-12; per
+    (problem, optimizer) cell the mean and median over seeds of log10 r_N at the budget;
+  - anytime performance: the area under the log10-regret curve, i.e. the mean over trials
+    t = 1..N of log10 r_t, averaged over seeds;
+  - per problem, a paired one-sided Wilcoxon signed-rank test (scipy.stats.wilcoxon,
+    alternative "less": our default's final log10 regret is lower) against each anchor, paired by
+    seed, with Holm's step-down correction across the problems of the run (Demsar, JMLR 2006);
+  - win / tie / loss against each anchor: win when our mean log10 regret is lower by more than
+    0.3 (a factor of 2 in regret), loss when higher by more than 0.3, tie otherwise.
+"""
+import argparse
+import collections
+import datetime
+import glob
+import json
+import math
+import os
+import platform
+import sys
+
+import numpy as np
+from scipy import stats
+
+MARGIN = 0.3          # log10 units: the win/tie/loss rule and the Optuna target
+DLIB_DECADE = 1.0     # "within one decade" of dlib on the easy problems of suite A
+ANCHORS = ["optuna-tpe", "optuna-random", "dlib"]
+OPT_ORDER = ["auto", "tpe", "gp", "cmaes", "qmc", "random", "optuna-tpe", "optuna-random", "dlib"]
+REQUIRED = {
+    "trial": ["suite", "optimizer", "problem", "dim", "seed", "budget", "trial", "value", "regret", "suggest_s"],
+    "overhead": ["optimizer", "n", "d", "ms_per_trial", "suggest_ms"],
+    "e2e": ["optimizer", "n", "d", "wall_s", "peak_rss_kb", "bytes_per_trial"],
+    "meta": ["runner"],
+}
+
+
+def holm(pvalues):
+    """Holm's step-down adjusted p-values (same order as the input)."""
+    m = len(pvalues)
+    order = sorted(range(m), key=lambda i: pvalues[i])
+    adjusted, running = [0.0] * m, 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * pvalues[i]))
+        adjusted[i] = running
+    return adjusted
+
+
+def load(results_dir):
+    rows, bad = collections.defaultdict(list), []
+    for path in sorted(glob.glob(os.path.join(results_dir, "*.jsonl"))):
+        with open(path) as f:
+            for lineno, line in enumerate(f, 1):
+                try:
+                    r = json.loads(line)
+                    kind = r["kind"]
+                    missing = [k for k in REQUIRED.get(kind, []) if k not in r]
+                    if kind not in REQUIRED or missing:
+                        raise ValueError("kind %r, missing %s" % (kind, missing))
+                    if kind == "trial" and not (math.isfinite(r["value"]) and r["regret"] >= 1e-12):
+                        raise ValueError("non-finite value or regret below the floor")
+                except (ValueError, KeyError, TypeError) as e:
+                    bad.append("%s:%d: %s" % (os.path.basename(path), lineno, e))
+                    continue
+                rows[kind].append(r)
+    return rows, bad
+
+
+def cells_from(trial_rows):
+    """(suite, problem, dim, budget) -> optimizer -> seed -> log10-regret curve (complete runs only)."""
+    runs = collections.defaultdict(dict)
+    for r in trial_rows:
+        runs[(r["suite"], r["problem"], r["dim"], r["budget"], r["optimizer"], r["seed"])][r["trial"]] = r
+    cells = collections.defaultdict(lambda: collections.defaultdict(dict))
+    incomplete, suggest = [], collections.defaultdict(list)
+    for (suite, problem, dim, budget, opt, seed), trials in runs.items():
+        if len(trials) < budget or any(t not in trials for t in range(budget)):
+            incomplete.append("%s %s d=%d seed %d (%d of %d trials)" % (opt, problem, dim, seed, len(trials), budget))
+            continue
+        curve = np.log10(np.array([trials[t]["regret"] for t in range(budget)]))
+        cells[(suite, problem, dim, budget)][opt][seed] = curve
+        suggest[(suite, opt)].extend(trials[t]["suggest_s"] for t in range(budget))
+    return cells, incomplete, suggest
+
+
+def opt_sort(opts):
+    return sorted(opts, key=lambda o: (OPT_ORDER.index(o) if o in OPT_ORDER else len(OPT_ORDER), o))
+
+
+def label(key):
+    suite, problem, dim, budget = key
+    fixed = problem in ("branin", "six_hump_camel", "hartmann3", "hartmann6", "hartmann6_mixed", "rosenbrock_mixed")
+    return problem if fixed else "%s (d=%d)" % (problem, dim)
+
+
+def summarize(cells, default):
+    """Per cell: mean/median final log10 regret and AUC; tests of `default` against each anchor."""
+    summary = {}
+    for key, per_opt in cells.items():
+        summary[key] = {}
+        for opt, seeds in per_opt.items():
+            final = np.array([c[-1] for c in seeds.values()])
+            auc = np.array([c.mean() for c in seeds.values()])
+            summary[key][opt] = dict(mean=final.mean(), median=float(np.median(final)), auc=auc.mean(), n=len(final))
+    tests = {}
+    for anchor in ANCHORS:
+        keys, pvals = [], []
+        for key, per_opt in cells.items():
+            if default not in per_opt or anchor not in per_opt:
+                continue
+            seeds = sorted(set(per_opt[default]) & set(per_opt[anchor]))
+            ours = np.array([per_opt[default][s][-1] for s in seeds])
+            theirs = np.array([per_opt[anchor][s][-1] for s in seeds])
+            if len(seeds) == 0 or np.all(ours - theirs == 0):
+                p = 1.0
+            else:
+                try:
+                    p = float(stats.wilcoxon(ours, theirs, alternative="less").pvalue)
+                except ValueError:
+                    p = 1.0
+            keys.append(key)
+            pvals.append(p)
+        for key, p, adj in zip(keys, pvals, holm(pvals)):
+            diff = summary[key][default]["mean"] - summary[key][anchor]["mean"]
+            wtl = "win" if diff < -MARGIN else ("loss" if diff > MARGIN else "tie")
+            tests[(key, anchor)] = dict(p=p, p_holm=adj, diff=diff, wtl=wtl)
+    return summary, tests
+
+
+def fmt(v, digits=2):
+    return "n/a" if v is None or (isinstance(v, float) and math.isnan(v)) else ("%+.*f" % (digits, v))
+
+
+def machine_info():
+    cpu = "unknown"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        with open("/proc/meminfo") as f:
+            kb = int(f.readline().split()[1])
+            mem = "%.1f GiB" % (kb / 1024 / 1024)
+    except (OSError, ValueError, IndexError):
+        pass
+    return dict(nproc=os.cpu_count(), cpu=cpu, mem=mem, kernel=platform.release())
+
+
+def status(ok, partial=False):
+    s = "met" if ok else "NOT met"
+    return s + (" (indicative: this mode covers only part of the cells)" if partial else "")
+
+
+def targets(summary, tests, default, overhead, e2e):
+    """Returns a list of (target, figure, status) lines."""
+    out = []
+    ab = [k for k in summary if k[0] in ("A", "B")]
+    with_tpe = [k for k in ab if default in summary[k] and "optuna-tpe" in summary[k]]
+    if with_tpe:
+        diffs = {k: summary[k][default]["mean"] - summary[k]["optuna-tpe"]["mean"] for k in with_tpe}
+        better = sum(d < -MARGIN for d in diffs.values())
+        worse = [label(k) for k, d in diffs.items() if d > MARGIN]
+        n = len(with_tpe)
+        need = 11 if n == 16 else math.ceil(11 / 16 * n)
+        figure = ("%s mean log10 regret >= 0.3 lower than optuna-tpe on %d of %d cells of suites A+B (need %d%s); "
+                  "more than 0.3 higher on %d%s" % (default, better, n, need, "" if n == 16 else " = 11/16 scaled",
+                                                    len(worse), (": " + ", ".join(worse)) if worse else ""))
+        out.append(("Quality vs Optuna TPE", figure, status(better >= need and not worse, n != 16)))
+    b = [k for k in summary if k[0] == "B" and default in summary[k] and "dlib" in summary[k]]
+    if b:
+        better = sum(summary[k][default]["mean"] < summary[k]["dlib"]["mean"] for k in b)
+        need = 8 if len(b) == 12 else math.ceil(8 / 12 * len(b))
+        out.append(("vs dlib, shifted suite B",
+                    "%s better (lower mean log10 regret) on %d of %d cells (need %d)" % (default, better, len(b), need),
+                    status(better >= need, len(b) != 12)))
+    a = {k[1]: k for k in summary if k[0] == "A" and default in summary[k] and "dlib" in summary[k]}
+    if a:
+        parts, ok = [], True
+        for name in ("branin", "six_hump_camel", "hartmann3"):
+            if name in a:
+                d = summary[a[name]][default]["mean"] - summary[a[name]]["dlib"]["mean"]
+                parts.append("%s %+.2f (need <= +%.1f)" % (name, d, DLIB_DECADE))
+                ok &= d <= DLIB_DECADE
+        if "hartmann6" in a:
+            d = summary[a["hartmann6"]][default]["mean"] - summary[a["hartmann6"]]["dlib"]["mean"]
+            parts.append("hartmann6 %+.2f (need < 0)" % d)
+            ok &= d < 0
+        out.append(("vs dlib, suite A", "ours - dlib mean log10 regret: " + "; ".join(parts), status(ok, len(a) != 4)))
+
+    def ov(opt, n, d):
+        return overhead.get((opt, n, d))
+    t, o = ov("tpe", 1000, 10), ov("optuna-tpe", 1000, 10)
+    if t and o:
+        ratio = t["ms_per_trial"] / o["ms_per_trial"]
+        out.append(("TPE overhead n=1000, d=10",
+                    "ours %.2f ms vs Optuna %.1f ms per trial (ask+suggest+tell): ratio 1/%.0f (need <= 1/30)"
+                    % (t["ms_per_trial"], o["ms_per_trial"], 1 / ratio), status(ratio <= 1 / 30)))
+    t = ov("tpe", 1000, 2)
+    if t:
+        out.append(("TPE overhead n=1000, d=2", "%.3f ms per trial (need < 1 ms)" % t["ms_per_trial"],
+                    status(t["ms_per_trial"] < 1.0)))
+    g = ov("gp", 200, 10)
+    if g:
+        out.append(("GP suggest n=200, d=10", "%.1f ms per suggest (%.1f ms per trial; need < 100 ms)"
+                    % (g["suggest_ms"], g["ms_per_trial"]), status(g["suggest_ms"] < 100.0)))
+    e = e2e.get(("tpe", 10000, 10))
+    if e:
+        out.append(("10,000-trial 10-D TPE study", "%.1f s end to end (need < 60 s)" % e["wall_s"],
+                    status(e["wall_s"] < 60.0)))
+        out.append(("Peak RSS at 10,000 trials", "%.1f MiB peak, %.0f bytes per stored trial (reported, no threshold)"
+                    % (e["peak_rss_kb"] / 1024, e["bytes_per_trial"]), "reported"))
+    return out
+
+
+def md_table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] * len(header)) + "|"]
+    lines += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+HOW_TO_RUN = """\
+```
+bench/run.sh --quick            # the figures below: ~3 min on 2 cores after the build
+bench/run.sh --full --jobs 2    # everything (suites A, B at d=5 and d=10, C, F); see "Modes"
+bench/run.sh --smoke            # seconds; what ctest's bench_smoke test runs (label "bench")
+bench/run.sh --quick --build-dir build-bench   # another build folder (default build/)
+```
+`run.sh` builds `autoglm-bench` and `libautoglm_bench_objectives.so`, checks f(x*) = f* for every
+problem and seed, runs our samplers and dlib (`autoglm-bench`) and Optuna
+(`/usr/bin/python3 bench/optuna_runner.py`), appends raw rows to `bench/results/<mode>/*.jsonl`
+(resumable: finished (optimizer, problem, seed) cells are skipped) and writes this page with
+`bench/report.py`. What each mode runs is in `bench/suites.json`; see `bench/README.md`."""
+
+MODES = """\
+| mode | suites | seeds | F (overhead) | duration (2 cores) |
+|---|---|---|---|---|
+| smoke | A: branin; C: hartmann6_mixed; budgets 15; ours random/tpe/auto, optuna-tpe, dlib | 2 | tpe n=100 d=2; 200-trial e2e | ~10 s |
+| quick | A (4 problems, 100 evals); B d=5: rosenbrock, ackley, levy, rastrigin (200 evals); C: hartmann6_mixed (150 evals); all 7 optimizers | 3 | n = 100, 1000; d = 2, 10; GP n=200 d=10; 10,000-trial TPE e2e | ~3-4 min |
+| full | A (100 evals, 30 seeds); B: 6 functions at d=5 (200 evals) and d=10 (300 evals), 20 seeds; C: hartmann6_mixed, rosenbrock_mixed (150 evals, 20 seeds) | 30 / 20 / 20 | n = 100, 1000, 5000; d = 2, 10; GP n <= 200; 10,000-trial TPE e2e | ~35 min with --jobs 2 (about 1 h with 1 job); Optuna TPE is most of it |"""
+
+NOTES_STATIC = """\
+- **Problems.** Every seed s evaluates `objectives::shifted(make_problem(name, d), s)`: shifted by up
+  to 20% of the range and, for Hartmann, reflected, so that dlib's first evaluation at the box centre
+  does not solve ackley / rastrigin / griewank by luck. All optimizers get the same transformed problem
+  for a seed; Optuna evaluates the same C++ functions through `libautoglm_bench_objectives.so`.
+  f(x*) = f* is checked for every (problem, seed) before a run; a value below f* aborts the run.
+- **Mixed problems (suite C).** `hartmann6_mixed`: Hartmann6 of the seed with x0..x2 as ints
+  k in 0..10 (x = k/10 + delta, delta < 0.05 chosen so that the grid point next to the seed's optimum
+  lands exactly on it, clipped to [0, 1]), x3..x5 float, and categoricals c0, c1 in {a, b, c}, each
+  adding 0.5 unless the seed's right choice is taken. `rosenbrock_mixed`: Rosenbrock d=6 of the seed
+  with x0..x2 ints in -5..10 (same construction), x3..x5 float in [-5, 10], and c0, c1 adding 10
+  each unless right. f* is unchanged by construction.
+- **dlib** runs `find_min_global(f, low, high, is_integer_variable, max_function_calls(budget))`.
+  Ints are integer variables; a categorical is an integer variable over its choice indices (an
+  ordinal encoding; dlib has no categorical type). `find_min_global` takes no seed, so dlib is
+  deterministic and its seeds differ only through the problem's shift. Its "suggest time" is the time
+  between the end of one evaluation and the start of the next (dlib's own work).
+- **Ours** run through `autoglm::Study` (in-memory storage, ask / suggest / tell, no pruner) with
+  `make_sampler({"name": ..., "seed": s})`; Optuna through `optuna.create_study` (in-memory storage)
+  with `TPESampler(seed=s)` / `RandomSampler(seed=s)`, default settings, ask / suggest / tell.
+  Suggest time is ask plus the suggest calls; tell is timed separately.
+- **Overhead (F)** prefills a study on the sphere with n COMPLETE random trials (ours: through the
+  storage with template trials; Optuna: `study.add_trials(create_trial(...))`) and times the next 20
+  ask + suggest + tell; figures are the mean ms per trial. F runs alone, after the quality suites, so
+  the two processes of `--jobs 2` do not disturb its timings (quality-suite suggest times may be).
+- **Statistics.** With 3 seeds (quick) the smallest possible one-sided Wilcoxon p-value is 0.125, so
+  no quick-mode test can be significant; read the quick tables as indicative and use --full for claims.
+"""
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--results-dir", required=True)
+    ap.add_argument("--mode", required=True)
+    ap.add_argument("--config", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "suites.json"))
+    ap.add_argument("--out", required=True, help="markdown page to write (docs/benchmarks.md)")
+    ap.add_argument("--wall-seconds", type=float, help="wall time of the run, for the page")
+    ap.add_argument("--strict", action="store_true",
+                    help="exit 1 when a line is malformed or a planned cell is missing (smoke test)")
+    args = ap.parse_args()
+
+    rows, bad = load(args.results_dir)
+    meta = {}
+    for r in rows["meta"]:
+        meta[r["runner"]] = r
+    ours_meta = meta.get("autoglm-bench", {})
+    registered = set(ours_meta.get("registered_samplers", []))
+    default = ours_meta.get("default_sampler") or ("auto" if any(r["optimizer"] == "auto" for r in rows["trial"]) else "tpe")
+
+    cells, incomplete, suggest = cells_from(rows["trial"])
+    summary, tests = summarize(cells, default)
+    overhead = {(r["optimizer"], r["n"], r["d"]): r for r in rows["overhead"]}
+    e2e = {(r["optimizer"], r["n"], r["d"]): r for r in rows["e2e"]}
+
+    # Planned cells that are missing.
+    with open(args.config) as f:
+        plan = json.load(f)["modes"][args.mode]
+    missing = []
+    for g in plan["groups"]:
+        for name, dim in g["problems"]:
+            key = (g["suite"], name, dim, g["budget"])
+            for opt in plan["optimizers"]:
+                if registered and not opt.startswith("optuna-") and opt != "dlib" and opt not in registered:
+                    continue
+                have = len(cells.get(key, {}).get(opt, {}))
+                if have < g["seeds"]:
+                    missing.append("%s %s d=%d: %d of %d seeds" % (opt, name, dim, have, g["seeds"]))
+
+    tgt = targets(summary, tests, default, overhead, e2e)
+
+    # ---------------- console ----------------
+    print("report: %d trial rows, %d overhead rows, %d e2e rows, %d malformed lines, %d incomplete runs, "
+          "%d missing cells; our default sampler: %s"
+          % (len(rows["trial"]), len(rows["overhead"]), len(rows["e2e"]), len(bad), len(incomplete), len(missing),
+             default))
+    for b in bad[:10]:
+        print("  malformed: " + b)
+    for m in missing[:10]:
+        print("  missing: " + m)
+    for name, figure, st in tgt:
+        print("TARGET %-28s %s -> %s" % (name + ":", figure, st))
+
+    # ---------------- markdown ----------------
+    info = machine_info()
+    opt_meta = meta.get("optuna_runner", {})
+    md = ["# Benchmarks: our samplers vs Optuna 3.1 and dlib", "",
+          "_Generated by `bench/report.py` from `bench/results/%s/`; do not edit by hand._" % args.mode, "",
+          "## How to run", "", HOW_TO_RUN, "", "## Modes", "", MODES, "",
+          "## This run", "",
+          "- mode: **%s**; date: %s%s" % (args.mode, datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
+                                         ("; wall time %.0f s (build excluded)" % args.wall_seconds)
+                                         if args.wall_seconds else ""),
+          "- machine: %s cores (`nproc`), %s, %s RAM, Linux %s" % (info["nproc"], info["cpu"], info["mem"],
+                                                                 info["kernel"]),
+          "- Optuna %s (Python %s, %s); dlib %s (find_min_global)" % (
+              opt_meta.get("optuna_version", "?"), opt_meta.get("python", "?"),
+              opt_meta.get("python_executable", "?"), ours_meta.get("dlib_version", "?")),
+          "- our default sampler: `%s`; samplers registered: %s" % (default, ", ".join(sorted(registered)) or "?"),
+          "- rows: %d trials, %d overhead, %d end-to-end; malformed lines: %d; incomplete runs: %d; missing cells: %d"
+          % (len(rows["trial"]), len(rows["overhead"]), len(rows["e2e"]), len(bad), len(incomplete), len(missing)),
+          ""]
+    md += ["## Targets", "", md_table(["target", "figure", "status"], tgt), ""]
+
+    suites = {"A": "Suite A: smooth low-dimensional", "B": "Suite B: scalable functions (shifted)",
+              "C": "Suite C: mixed integer / categorical"}
+    for suite in ("A", "B", "C"):
+        keys = sorted([k for k in summary if k[0] == suite], key=lambda k: (k[3], k[2], k[1]))
+        if not keys:
+            continue
+        opts = opt_sort({o for k in keys for o in summary[k]})
+        nseeds = max(s["n"] for k in keys for s in summary[k].values())
+        md += ["## " + suites[suite], "",
+               "Mean log10 simple regret at the budget (median in parentheses), %d seeds; lower is better, "
+               "the best mean in bold." % nseeds, ""]
+        table = []
+        for k in keys:
+            best = min(summary[k][o]["mean"] for o in opts if o in summary[k])
+            row = [label(k), k[3]]
+            for o in opts:
+                s = summary[k].get(o)
+                if not s:
+                    row.append("—")
+                    continue
+                cell = "%s (%s)" % (fmt(s["mean"]), fmt(s["median"]))
+                row.append("**%s**" % cell if s["mean"] == best else cell)
+            table.append(row)
+        md += [md_table(["problem", "evals"] + opts, table), ""]
+        md += ["Area under the log10-regret curve (mean over trials and seeds):", ""]
+        table = [[label(k)] + [fmt(summary[k][o]["auc"]) if o in summary[k] else "—" for o in opts] for k in keys]
+        md += [md_table(["problem"] + opts, table), ""]
+        anchors = [a for a in ANCHORS if any((k, a) in tests for k in keys)]
+        if anchors:
+            md += ["`%s` against each anchor: difference of mean log10 regret (negative: ours better), "
+                   "one-sided Wilcoxon p (Holm-adjusted across all problems of the run), win/tie/loss at 0.3:"
+                   % default, ""]
+            table = []
+            for k in keys:
+                row = [label(k)]
+                for a in anchors:
+                    t = tests.get((k, a))
+                    row.append("%s, p=%.3g (%.3g), %s" % (fmt(t["diff"]), t["p"], t["p_holm"], t["wtl"]) if t else "—")
+                table.append(row)
+            wtl = []
+            for a in anchors:
+                c = collections.Counter(tests[(k, a)]["wtl"] for k in keys if (k, a) in tests)
+                wtl.append("%d / %d / %d" % (c["win"], c["tie"], c["loss"]))
+            table.append(["**win / tie / loss**"] + wtl)
+            md += [md_table(["problem"] + ["vs " + a for a in anchors], table), ""]
+        sug = [[o, "%.3f" % (1e3 * np.mean(suggest[(suite, o)]))] for o in opts if suggest.get((suite, o))]
+        md += ["Mean suggest time per trial in this suite (ms): " +
+               ", ".join("%s %s" % (o, v) for o, v in sug) + ".", ""]
+
+    # Overall win/tie/loss.
+    if tests:
+        md += ["## Across all problems", "",
+               md_table(["anchor", "win / tie / loss", "significant (Holm p < 0.05)"],
+                        [[a, "%d / %d / %d" % tuple(collections.Counter(t["wtl"] for (k, b), t in tests.items()
+                                                                         if b == a)[w] for w in ("win", "tie", "loss")),
+                          sum(1 for (k, b), t in tests.items() if b == a and t["p_holm"] < 0.05)]
+                         for a in ANCHORS if any(b == a for (_, b) in tests)]), ""]
+
+    if overhead:
+        ns = sorted({k[1] for k in overhead})
+        ds = sorted({k[2] for k in overhead})
+        opts = opt_sort({k[0] for k in overhead})
+        md += ["## Suite F: overhead", "",
+               "Mean ms per trial (ask + suggest + tell) over 20 trials after prefilling n random trials, sphere, "
+               "in-memory storage; ratio = ours / Optuna for the same algorithm.", ""]
+        table = []
+        for n in ns:
+            for d in ds:
+                row = ["%d" % n, "%d" % d]
+                for o in opts:
+                    r = overhead.get((o, n, d))
+                    row.append("%.3f" % r["ms_per_trial"] if r else "—")
+                for ours, theirs in (("tpe", "optuna-tpe"), ("random", "optuna-random")):
+                    a, b = overhead.get((ours, n, d)), overhead.get((theirs, n, d))
+                    row.append("1/%.0f" % (b["ms_per_trial"] / a["ms_per_trial"]) if a and b else "—")
+                table.append(row)
+        md += [md_table(["n", "d"] + opts + ["tpe ratio", "random ratio"], table), ""]
+    for (opt, n, d), e in sorted(e2e.items()):
+        checkpoints = ", ".join("%s: %.1f s" % (k, v) for k, v in sorted(e.get("elapsed_at", {}).items(),
+                                                                      key=lambda kv: int(kv[0])))
+        md += ["End to end: a %d-trial %d-D `%s` study (Study::optimize, sphere, in-memory storage) took "
+               "**%.1f s**; peak RSS %.1f MiB (%.1f MiB before the study), **%.0f bytes per stored trial**. "
+               "Elapsed at: %s." % (n, d, opt, e["wall_s"], e["peak_rss_kb"] / 1024, e["rss_before_kb"] / 1024,
+                                   e["bytes_per_trial"], checkpoints), ""]
+
+    md += ["## Notes", "", NOTES_STATIC]
+    if default != "auto":
+        md += ["- Sampler `auto` was not registered when this ran; our default here is `tpe`.", ""]
+    unreg = [o for o in ("gp", "auto") if registered and o not in registered]
+    if unreg:
+        md += ["- Not registered, so not measured: %s." % ", ".join(unreg), ""]
+    if incomplete or missing or bad:
+        md += ["- Gaps: %d incomplete runs, %d missing cells, %d malformed lines%s." % (
+            len(incomplete), len(missing), len(bad), (" (e.g. " + "; ".join((missing + incomplete + bad)[:5]) + ")"))]
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    with open(args.out, "w") as f:
+        f.write("\n".join(md).rstrip() + "\n")
+    print("report: wrote " + args.out)
+    if args.strict and (bad or missing or incomplete or not rows["trial"]):
+        print("report: --strict: malformed, missing or incomplete results", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
