@@ -397,7 +397,7 @@ ObjectiveConfig parse_objective(const Source& src, const YAML::Node& node) {
       try {
         (void)objectives::fixed_dimension(f.name);  // refuses an unknown name, with did-you-mean
       } catch (const ConfigError& err) {
-        src.fail(e.value, k, std::string(err.what()) + " (built-in functions are listed in docs/config.md)");
+        src.fail(e.value, k, err.what());
       }
       obj.function = std::move(f);
       function_key = e.key_node;

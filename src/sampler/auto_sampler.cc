@@ -3,6 +3,7 @@
 #include "autoglm/auto_sampler.h"
 
 #include <iostream>
+#include <set>
 
 #include "autoglm/error.h"
 #include "autoglm/gp_sampler.h"
@@ -75,19 +76,23 @@ AutoSampler::Decision AutoSampler::decide(const StudyView& study, const AutoSamp
     return {Choice::kTPE, "multi-objective study (" + std::to_string(n_objectives) + " objectives); " + kJointTpe};
 
   // 2. The space of the COMPLETE trials.
-  const std::vector<FrozenTrial> complete = study.get_trials(std::vector<TrialState>{TrialState::COMPLETE});
+  // The shared snapshot of the finished trials (no copy of the history per trial).
+  const std::shared_ptr<const std::vector<FrozenTrial>> finished = study.finished_trials_snapshot();
+  std::vector<const FrozenTrial*> complete;
+  for (const FrozenTrial& t : *finished)
+    if (t.state == TrialState::COMPLETE) complete.push_back(&t);
   const int n_complete = static_cast<int>(complete.size());
   if (complete.empty())
     return {Choice::kGP,
             "no COMPLETE trial yet: the GP's space-filling Sobol start-up phase; decided again at every trial from "
             "the COMPLETE trials"};
-  SearchSpace intersection(complete.front().distributions.begin(), complete.front().distributions.end());
-  std::map<std::string, bool> seen;  // the union's names
-  for (const FrozenTrial& t : complete) {
-    for (const auto& [name, d] : t.distributions) seen[name] = true;
+  SearchSpace intersection(complete.front()->distributions.begin(), complete.front()->distributions.end());
+  std::set<std::string> seen;  // the union's names
+  for (const FrozenTrial* t : complete) {
+    for (const auto& [name, d] : t->distributions) seen.insert(name);
     for (auto it = intersection.begin(); it != intersection.end();) {
-      auto other = t.distributions.find(it->first);
-      if (other == t.distributions.end() || !(other->second == it->second)) it = intersection.erase(it);
+      auto other = t->distributions.find(it->first);
+      if (other == t->distributions.end() || !(other->second == it->second)) it = intersection.erase(it);
       else ++it;
     }
   }

@@ -49,11 +49,20 @@ Eigen::MatrixXd kernel_matrix(const Eigen::MatrixXd& A, const Eigen::MatrixXd& B
 /// up to 1e-1 * signal_variance. Returns false (and leaves `llt` unusable) only when all fail.
 bool factorize(const Eigen::MatrixXd& K_plus_noise, Eigen::LLT<Eigen::MatrixXd>& llt, double signal_variance);
 
+/// Buffers of log_marginal_likelihood, reused across calls of the same size (an optimizer's
+/// evaluations) so that the (n x n) matrices are not reallocated each time.
+struct LikelihoodWorkspace {
+  Eigen::MatrixXd K, dK, Kn, Linv, W, G, XG;
+  Eigen::LLT<Eigen::MatrixXd> llt;
+};
+
 /// Log marginal likelihood log p(y | X, theta) (R&W eq. 2.30) of standardized outputs y (n),
 /// and, when `grad` is given, its gradient w.r.t. theta (d + 2) (R&W eq. 5.9:
 /// 1/2 tr((alpha alpha^T - K^-1) dK/dtheta_j)). Returns -inf when K cannot be factorized.
+/// Cost O(n^2 d + n^3).
 double log_marginal_likelihood(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, const std::vector<bool>& categorical,
-                               const KernelParams& p, Eigen::VectorXd* grad = nullptr);
+                               const KernelParams& p, Eigen::VectorXd* grad = nullptr,
+                               LikelihoodWorkspace* workspace = nullptr);
 
 /// Log prior of the hyperparameters (Optuna's GPSampler default prior, up to a constant):
 ///   sum_d -(0.1 / lambda_d + 0.1 lambda_d)           (peaks at lambda = 1, i.e. lengthscale 1)

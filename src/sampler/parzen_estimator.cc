@@ -108,10 +108,15 @@ double ndtri_exp(double y) {
 using V4d = double __attribute__((vector_size(32)));
 using V4u = uint64_t __attribute__((vector_size(32)));
 
+/// r = cond ? a : b by lane, as bit operations (a vector `?:` compiles to scalar code on SSE2).
+inline void select(V4d& r, const V4d& a, const V4d& b, const V4u& cond) {
+  r = reinterpret_cast<V4d>((reinterpret_cast<V4u>(a) & cond) | (reinterpret_cast<V4u>(b) & ~cond));
+}
+
 /// In place (by reference: 32-byte vector arguments by value would change the ABI without AVX).
 inline void exp_nonpositive(V4d& y) {
   const V4d floor = {-708.0, -708.0, -708.0, -708.0};
-  y = y < floor ? floor : y;
+  select(y, floor, y, reinterpret_cast<V4u>(y < floor));
   constexpr double kShift = 0x1.8p52;  // adding it rounds to an integer kept in the low mantissa bits
   const V4d t = y * 1.4426950408889634074 + kShift;
   const V4d k = t - kShift;
@@ -134,6 +139,39 @@ inline void exp_nonpositive(V4d& y) {
 
 inline void load4(V4d& v, const double* x) { std::memcpy(&v, x, sizeof v); }
 inline void store4(double* x, const V4d& v) { std::memcpy(x, &v, sizeof v); }
+
+/// The log-sum-exp over the m components of a univariate continuous mixture at 4 * n_blocks points
+/// px: for each block of 4 points, the terms t_c = log w_c + log N_c(x) (Optuna 3.1's density:
+/// -z^2 / 2 - log sqrt(2 pi) - log mass_c, with - log sigma_c when kExact), their maximum mx and
+/// sum_c exp(t_c - mx), the components in order. Writes mx and sum (shape 4 * n_blocks).
+template <bool kExact>
+void continuous_mixture(const double* px, size_t n_blocks, size_t m, const double* mus, const double* sigmas,
+                        const double* log_mass, const double* log_sigma, const double* log_w, double* mx_out,
+                        double* sum_out) {
+  constexpr double kInfinity = std::numeric_limits<double>::infinity();
+  std::vector<V4d> terms(m);
+  for (size_t b = 0; b < n_blocks; ++b) {
+    V4d x;
+    load4(x, px + 4 * b);
+    V4d mx = {-kInfinity, -kInfinity, -kInfinity, -kInfinity};
+    for (size_t c = 0; c < m; ++c) {
+      const V4d z = (x - mus[c]) / sigmas[c];
+      V4d t = -0.5 * z * z - kHalfLog2Pi - log_mass[c];
+      if constexpr (kExact) t = t - log_sigma[c];
+      t = t + log_w[c];
+      terms[c] = t;
+      select(mx, t, mx, reinterpret_cast<V4u>(mx < t));  // std::max(mx, t)
+    }
+    V4d sum = {0.0, 0.0, 0.0, 0.0};
+    for (size_t c = 0; c < m; ++c) {
+      V4d t = terms[c] - mx;
+      exp_nonpositive(t);
+      sum += t;
+    }
+    store4(mx_out + 4 * b, mx);
+    store4(sum_out + 4 * b, sum);
+  }
+}
 
 bool is_log(const Distribution& d) {
   if (auto f = std::get_if<FloatDistribution>(&d)) return f->log;
@@ -493,45 +531,29 @@ std::vector<double> ParzenEstimator::log_pdf(const ParamColumns& samples) const 
   const Kernel& first = kernels_.at(first_name);
 
   if (search_space_.size() == 1 && !first.categorical && !first.q) {
-    // One continuous parameter (every independent TPE suggestion of a float): the component term
-    // is recomputed in the second pass instead of being stored (m x samples doubles).
+    // One continuous parameter (every independent TPE suggestion of a float). Samples outside the
+    // bounds (density 0, every component term -inf) get -inf at the end; their lanes compute
+    // something finite meanwhile.
     const Kernel& k = first;
-    const std::vector<double> px = transformed(first_name, first_dist, k);
-    std::vector<double> outside(padded, 0.0);  // all-ones bits where x is outside the bounds
+    std::vector<double> px = transformed(first_name, first_dist, k);
+    std::vector<char> outside(n_samples, 0);
     for (size_t i = 0; i < n_samples; ++i)
-      if (px[i] < k.low || px[i] > k.high) std::memset(&outside[i], 0xff, sizeof(double));
-    std::vector<double> log_sigma(m, 0.0);
-    if (parameters_.exact_log_pdf)
+      if (px[i] < k.low || px[i] > k.high) {
+        outside[i] = 1;
+        px[i] = 0.5 * (k.low + k.high);
+      }
+    std::vector<double> log_sigma;
+    if (parameters_.exact_log_pdf) {
+      log_sigma.resize(m);
       for (size_t c = 0; c < m; ++c) log_sigma[c] = std::log(k.sigmas[c]);
-    const V4d neg_inf = {-kInf, -kInf, -kInf, -kInf};
-    auto term = [&](V4d& t, size_t c, size_t b) {  // log w_c + log N_c(x), 4 samples
-      V4d x;
-      load4(x, &px[4 * b]);
-      const V4d z = (x - k.mus[c]) / k.sigmas[c];
-      t = -0.5 * z * z - kHalfLog2Pi - k.log_mass[c];
-      if (parameters_.exact_log_pdf) t = t - log_sigma[c];
-      t = t + log_w[c];
-      V4d out_mask;
-      load4(out_mask, &outside[4 * b]);
-      t = reinterpret_cast<V4u>(out_mask) != 0 ? neg_inf : t;
-    };
-    for (size_t c = 0; c < m; ++c)
-      for (size_t b = 0; b < n_blocks; ++b) {
-        V4d t, cur;
-        term(t, c, b);
-        load4(cur, &mx[4 * b]);
-        store4(&mx[4 * b], cur < t ? t : cur);
-      }
-    for (size_t c = 0; c < m; ++c)
-      for (size_t b = 0; b < n_blocks; ++b) {
-        V4d t, mb, sb;
-        term(t, c, b);
-        load4(mb, &mx[4 * b]);
-        t = t - mb;
-        exp_nonpositive(t);
-        load4(sb, &sum[4 * b]);
-        store4(&sum[4 * b], sb + t);
-      }
+      continuous_mixture<true>(px.data(), n_blocks, m, k.mus.data(), k.sigmas.data(), k.log_mass.data(),
+                               log_sigma.data(), log_w.data(), mx.data(), sum.data());
+    } else {
+      continuous_mixture<false>(px.data(), n_blocks, m, k.mus.data(), k.sigmas.data(), k.log_mass.data(), nullptr,
+                                log_w.data(), mx.data(), sum.data());
+    }
+    for (size_t i = 0; i < n_samples; ++i)
+      if (outside[i]) mx[i] = -kInf;
   } else {
     // General case: accumulate the log-density of every component (shape (m, padded),
     // component-major) parameter by parameter, in the order of the search space.
