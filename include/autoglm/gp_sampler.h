@@ -33,8 +33,9 @@
 
 namespace autoglm {
 
-/// Options of GPSampler. Defaults keep one suggestion at 200 observations in 10 dimensions
-/// around 40 ms on one core (tests/sampler/gp_sampler_test.cc prints the figure).
+/// Options of GPSampler. With the defaults, one suggestion at 200 observations of a 10-dimensional
+/// continuous space takes about 40 ms of CPU on average and 75 ms at a full fit (one core of a
+/// 2-core AMD EPYC VM, RelWithDebInfo; tests/sampler/gp_sampler_test.cc prints the figures).
 struct GPSamplerOptions {
   /// Seed of the start-up Sobol scrambling, the acquisition candidates, the fit restarts and the
   /// independent (random) fallback. Default: none (random, not reproducible).
@@ -55,9 +56,9 @@ struct GPSamplerOptions {
   /// Best distinct candidates refined by local search (L-BFGS-B on the continuous dimensions,
   /// neighbour search on the discrete and categorical ones). Default 5. Must be >= 0.
   int n_local_search = 5;
-  /// Starts of a full hyperparameter fit: the previous fit's optimum (when there is one), the
-  /// default (every lengthscale 1, signal variance 1, noise 0.01), then random points. Default 2.
-  /// Must be >= 1.
+  /// Starts of a full hyperparameter fit, in this order: the previous fit's optimum (when there
+  /// is one), the default (every lengthscale 1, signal variance 1, noise 0.01), then random
+  /// points. Default 2 (the previous optimum and the default). Must be >= 1.
   int n_restarts = 2;
   /// A full (multi-start) fit is done when the number of observations has grown by this many
   /// since the last full fit (and always while there are at most 50 observations, where it is

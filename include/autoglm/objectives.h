@@ -54,7 +54,8 @@ std::vector<std::string> function_names();
 std::optional<int> fixed_dimension(const std::string& name);
 
 /// The problem `name` in dimension `dim`. Throws ConfigError for an unknown name (did-you-mean)
-/// or a dimension the function does not have (e.g. "hartmann6 has 6 parameters, the space has 5").
+/// or a dimension the function does not have (e.g. "hartmann6 has 6 parameters (x0 ... x5),
+/// the space has 5; declare exactly x0 ... x5"; rosenbrock needs d >= 2, the others d >= 1).
 Problem make_problem(const std::string& name, int dim);
 
 /// The problem of seed `shift_seed`: f_s(x) = f(R(x) - o), where

@@ -135,9 +135,9 @@ struct Entry {
   int fixed_dim;  // 0: any dimension >= min_dim
   int min_dim;
   double (*f)(const Vec&);
-  // Domain per coordinate (the same for every coordinate unless `low_of`/`high_of` say otherwise).
+  // Domain of every coordinate (unless low_per_coord / high_per_coord give one per coordinate).
   double low, high;
-  // f* for d = 1 of a scalable function is multiplied by d when `optimum_scales`.
+  // f*; multiplied by d when `optimum_scales` (styblinski_tang).
   double optimum_value;
   bool optimum_scales;
   // x* (fixed-dimension functions) or the value of every coordinate of x* (scalable ones).

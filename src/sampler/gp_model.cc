@@ -15,7 +15,6 @@ namespace {
 
 constexpr double kSqrt5 = 2.23606797749978969641;
 constexpr double kLog2Pi = 1.83787706640934548356;       // log(2 pi)
-constexpr double kLogPiOver2 = 0.45158270528945486473;   // log(pi / 2)
 constexpr double kSqrtPi = 1.77245385090551602730;
 constexpr double kInvSqrt2 = 0.70710678118654752440;
 constexpr double kInvSqrt2Pi = 0.39894228040143267794;   // 1 / sqrt(2 pi)

@@ -183,7 +183,8 @@ class NegLogEI {
 };
 
 /// Local search from x (rounded) with log EI `value`: L-BFGS-B on the continuous coordinates,
-/// then a neighbour search on each discrete / categorical one; two rounds. Updates x and value.
+/// then a neighbour search on each discrete / categorical one; a second round when a discrete
+/// coordinate moved. Updates x and value.
 void local_search(const gp::GPRegressor& model, double best, const std::vector<Dim>& dims, Eigen::VectorXd& x,
                   double& value) {
   std::vector<Eigen::Index> free;
@@ -198,7 +199,7 @@ void local_search(const gp::GPRegressor& model, double best, const std::vector<D
   param.max_iterations = 40;
   LBFGSpp::LBFGSBSolver<double> solver(param);
   for (int round = 0; round < 2; ++round) {
-    bool improved = false;
+    bool moved = false;  // a discrete or categorical coordinate changed
     if (!free.empty()) {
       NegLogEI f(model, best, x, free);
       Eigen::VectorXd xc(static_cast<Eigen::Index>(free.size()));
@@ -211,7 +212,6 @@ void local_search(const gp::GPRegressor& model, double best, const std::vector<D
         // line search failure: f kept the best point evaluated
       }
       if (f.best_value() > value) {
-        improved = improved || f.best_value() > value + 1e-9 * std::max(1.0, std::abs(value));
         value = f.best_value();
         x = f.best_x();
       }
@@ -226,12 +226,12 @@ void local_search(const gp::GPRegressor& model, double best, const std::vector<D
       Eigen::Index arg = 0;
       const double top = v.maxCoeff(&arg);
       if (top > value) {
-        improved = true;
+        moved = true;
         value = top;
         x = C.col(arg);
       }
     }
-    if (!improved) break;
+    if (!moved) break;
   }
 }
 
@@ -374,6 +374,7 @@ std::map<std::string, double> GPSampler::sample_relative(const StudyView& study,
     def.signal_variance = 1.0;
     def.noise_variance = options_.deterministic_objective ? fit_options.min_noise : 1e-2;
     starts.push_back(def.to_log());
+    if (static_cast<int>(starts.size()) > options_.n_restarts) starts.resize(static_cast<size_t>(options_.n_restarts));
     while (static_cast<int>(starts.size()) < options_.n_restarts) {
       Eigen::VectorXd theta(D + 2);
       for (Eigen::Index k = 0; k < D; ++k) theta[k] = std::log(0.05) + uniform01(rng_) * std::log(400.0);

@@ -100,79 +100,6 @@ double ndtri_exp(double y) {
   return 0.5 * (lo + hi);
 }
 
-// ---- vectorized exp (GCC / Clang vector extensions; SSE2 or wider, no intrinsics) ----
-// exp(y) for y <= 0 as 2^k * p(r), y = k ln 2 + r, |r| <= ln 2 / 2 (Cody-Waite reduction, Taylor
-// polynomial of degree 13, truncation error < 5e-18), accurate to 1 ulp (it agrees with glibc's
-// exp in ~90% of arguments and differs by one ulp elsewhere). Inputs below -708 are raised to -708
-// (exp(-708) ~ 3e-308, which vanishes in a mixture sum that contains exp(0) = 1).
-using V4d = double __attribute__((vector_size(32)));
-using V4u = uint64_t __attribute__((vector_size(32)));
-
-/// r = cond ? a : b by lane, as bit operations (a vector `?:` compiles to scalar code on SSE2).
-inline void select(V4d& r, const V4d& a, const V4d& b, const V4u& cond) {
-  r = reinterpret_cast<V4d>((reinterpret_cast<V4u>(a) & cond) | (reinterpret_cast<V4u>(b) & ~cond));
-}
-
-/// In place (by reference: 32-byte vector arguments by value would change the ABI without AVX).
-inline void exp_nonpositive(V4d& y) {
-  const V4d floor = {-708.0, -708.0, -708.0, -708.0};
-  select(y, floor, y, reinterpret_cast<V4u>(y < floor));
-  constexpr double kShift = 0x1.8p52;  // adding it rounds to an integer kept in the low mantissa bits
-  const V4d t = y * 1.4426950408889634074 + kShift;
-  const V4d k = t - kShift;
-  const V4d r = (y - k * 6.93147180369123816490e-01) - k * 1.90821492927058770002e-10;
-  V4d p = r * (1.0 / 6227020800.0) + 1.0 / 479001600.0;
-  p = p * r + 1.0 / 39916800.0;
-  p = p * r + 1.0 / 3628800.0;
-  p = p * r + 1.0 / 362880.0;
-  p = p * r + 1.0 / 40320.0;
-  p = p * r + 1.0 / 5040.0;
-  p = p * r + 1.0 / 720.0;
-  p = p * r + 1.0 / 120.0;
-  p = p * r + 1.0 / 24.0;
-  p = p * r + 1.0 / 6.0;
-  p = p * r + 0.5;
-  p = p * r + 1.0;
-  p = p * r + 1.0;
-  y = reinterpret_cast<V4d>(reinterpret_cast<V4u>(p) + (reinterpret_cast<V4u>(t) << 52));  // p * 2^k
-}
-
-inline void load4(V4d& v, const double* x) { std::memcpy(&v, x, sizeof v); }
-inline void store4(double* x, const V4d& v) { std::memcpy(x, &v, sizeof v); }
-
-/// The log-sum-exp over the m components of a univariate continuous mixture at 4 * n_blocks points
-/// px: for each block of 4 points, the terms t_c = log w_c + log N_c(x) (Optuna 3.1's density:
-/// -z^2 / 2 - log sqrt(2 pi) - log mass_c, with - log sigma_c when kExact), their maximum mx and
-/// sum_c exp(t_c - mx), the components in order. Writes mx and sum (shape 4 * n_blocks).
-template <bool kExact>
-void continuous_mixture(const double* px, size_t n_blocks, size_t m, const double* mus, const double* sigmas,
-                        const double* log_mass, const double* log_sigma, const double* log_w, double* mx_out,
-                        double* sum_out) {
-  constexpr double kInfinity = std::numeric_limits<double>::infinity();
-  std::vector<V4d> terms(m);
-  for (size_t b = 0; b < n_blocks; ++b) {
-    V4d x;
-    load4(x, px + 4 * b);
-    V4d mx = {-kInfinity, -kInfinity, -kInfinity, -kInfinity};
-    for (size_t c = 0; c < m; ++c) {
-      const V4d z = (x - mus[c]) / sigmas[c];
-      V4d t = -0.5 * z * z - kHalfLog2Pi - log_mass[c];
-      if constexpr (kExact) t = t - log_sigma[c];
-      t = t + log_w[c];
-      terms[c] = t;
-      select(mx, t, mx, reinterpret_cast<V4u>(mx < t));  // std::max(mx, t)
-    }
-    V4d sum = {0.0, 0.0, 0.0, 0.0};
-    for (size_t c = 0; c < m; ++c) {
-      V4d t = terms[c] - mx;
-      exp_nonpositive(t);
-      sum += t;
-    }
-    store4(mx_out + 4 * b, mx);
-    store4(sum_out + 4 * b, sum);
-  }
-}
-
 bool is_log(const Distribution& d) {
   if (auto f = std::get_if<FloatDistribution>(&d)) return f->log;
   if (auto i = std::get_if<IntDistribution>(&d)) return i->log;
@@ -231,6 +158,143 @@ std::vector<int> nondomination_ranks(const std::vector<std::vector<double>>& poi
     ranked += front.size();
   }
   return rank;
+}
+
+// ---- vectorized exp and mixture sums (GCC / Clang vector extensions; no intrinsics) ----
+// exp(y) for y <= 0 as 2^k * p(r), y = k ln 2 + r, |r| <= ln 2 / 2 (Cody-Waite reduction, Taylor
+// polynomial of degree 13, truncation error < 5e-18), accurate to 1 ulp (on 120,000 arguments in
+// [-700, 0] it agreed with glibc's exp in 90% and differed by one ulp in the others). Inputs below -708 are raised to -708
+// (exp(-708) ~ 3e-308, which vanishes in a mixture sum that contains exp(0) = 1).
+// The code is written once for 2 lanes (SSE2, every x86-64) and 4 lanes (compiled for AVX2 and
+// chosen at run time); both perform the same IEEE operations (no FMA contraction), so they give
+// identical results. Vectors are passed by reference: 32-byte vectors by value change the ABI.
+using V2d = double __attribute__((vector_size(16)));
+using V2u = uint64_t __attribute__((vector_size(16)));
+using V4d = double __attribute__((vector_size(32)));
+using V4u = uint64_t __attribute__((vector_size(32)));
+template <class V> struct Lanes;
+template <> struct Lanes<V2d> { using U = V2u; static constexpr size_t kN = 2; };
+template <> struct Lanes<V4d> { using U = V4u; static constexpr size_t kN = 4; };
+
+#define AUTOGLM_ALWAYS_INLINE inline __attribute__((always_inline))
+
+/// a = std::max(a, b) by lane (bit operations: a vector `?:` is scalarized on some targets).
+template <class V>
+AUTOGLM_ALWAYS_INLINE void max_into(V& a, const V& b) {
+  using U = typename Lanes<V>::U;
+  const U take_b = reinterpret_cast<U>(a < b);
+  a = reinterpret_cast<V>((reinterpret_cast<U>(b) & take_b) | (reinterpret_cast<U>(a) & ~take_b));
+}
+
+/// y = exp(y) by lane, for y <= 0.
+template <class V>
+AUTOGLM_ALWAYS_INLINE void exp_nonpositive(V& y) {
+  using U = typename Lanes<V>::U;
+  V floor = V{} - 708.0;
+  max_into(floor, y);
+  const V x = floor;
+  constexpr double kShift = 0x1.8p52;  // adding it rounds to an integer kept in the low mantissa bits
+  const V t = x * 1.4426950408889634074 + kShift;
+  const V k = t - kShift;
+  const V r = (x - k * 6.93147180369123816490e-01) - k * 1.90821492927058770002e-10;
+  // p(r) = 1 + r + r^2/2 + r^3 h(r), h of degree 10 by Estrin's scheme (short dependency chains);
+  // the last three steps by Horner, so the rounding of the large terms is Horner's.
+  const V r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
+  const V q0 = r * (1.0 / 24) + 1.0 / 6, q1 = r * (1.0 / 720) + 1.0 / 120, q2 = r * (1.0 / 40320) + 1.0 / 5040,
+          q3 = r * (1.0 / 3628800) + 1.0 / 362880, q4 = r * (1.0 / 479001600) + 1.0 / 39916800;
+  const V s0 = q1 * r2 + q0, s1 = q3 * r2 + q2, s2 = r2 * (1.0 / 6227020800.0) + q4;
+  const V h = (s1 * r4 + s0) + s2 * r8;
+  const V p = ((h * r + 0.5) * r + 1.0) * r + 1.0;
+  y = reinterpret_cast<V>(reinterpret_cast<U>(p) + (reinterpret_cast<U>(t) << 52));  // p * 2^k
+}
+
+template <class V>
+AUTOGLM_ALWAYS_INLINE void load(V& v, const double* x) { std::memcpy(&v, x, sizeof v); }
+template <class V>
+AUTOGLM_ALWAYS_INLINE void store(double* x, const V& v) { std::memcpy(x, &v, sizeof v); }
+
+/// sum += exp(t_c - mx) for c = 0, 1, ..., m - 1 in this order, by lane; t_c is the vector at
+/// terms + c * lanes (unaligned storage: vectors in std::vector may not get their alignment).
+template <class V>
+AUTOGLM_ALWAYS_INLINE void add_exps(V& sum, const double* terms, size_t m, const V& mx) {
+  constexpr size_t kN = Lanes<V>::kN;
+  size_t c = 0;
+  for (; c + 2 <= m; c += 2) {  // two independent exp chains per step; the sum stays in order
+    V e0, e1;
+    load(e0, terms + c * kN);
+    load(e1, terms + (c + 1) * kN);
+    e0 -= mx;
+    e1 -= mx;
+    exp_nonpositive(e0);
+    exp_nonpositive(e1);
+    sum += e0;
+    sum += e1;
+  }
+  if (c < m) {
+    V e;
+    load(e, terms + c * kN);
+    e -= mx;
+    exp_nonpositive(e);
+    sum += e;
+  }
+}
+
+/// Inputs of continuous_mixture.
+struct MixtureInput {
+  const double* px;  ///< points, shape (n_points), a multiple of 4
+  size_t n_points;
+  size_t m;          ///< components
+  const double *mus, *sigmas, *log_mass, *log_sigma /* kExact only */, *log_w;
+};
+
+/// The log-sum-exp over the m components of a univariate continuous mixture at the points px: for
+/// each point, the terms t_c = log w_c + log N_c(x) (Optuna 3.1's density: -z^2 / 2 - log sqrt(2 pi)
+/// - log mass_c, and - log sigma_c when kExact), their maximum mx and sum_c exp(t_c - mx) with the
+/// components in order. Writes mx and sum (shape (n_points)).
+template <class V, bool kExact>
+AUTOGLM_ALWAYS_INLINE void continuous_mixture(const MixtureInput& in, double* mx_out, double* sum_out) {
+  constexpr size_t kN = Lanes<V>::kN;
+  std::vector<double> terms(in.m * kN);
+  for (size_t b = 0; b < in.n_points; b += kN) {
+    V x;
+    load(x, in.px + b);
+    V mx = V{} - std::numeric_limits<double>::infinity();
+    for (size_t c = 0; c < in.m; ++c) {
+      const V z = (x - in.mus[c]) / in.sigmas[c];
+      V t = -0.5 * z * z - kHalfLog2Pi - in.log_mass[c];
+      if constexpr (kExact) t = t - in.log_sigma[c];
+      t = t + in.log_w[c];
+      store(&terms[c * kN], t);
+      max_into(mx, t);
+    }
+    V sum = V{};
+    add_exps(sum, terms.data(), in.m, mx);
+    store(mx_out + b, mx);
+    store(sum_out + b, sum);
+  }
+}
+
+void continuous_mixture_sse2(const MixtureInput& in, bool exact, double* mx, double* sum) {
+  if (exact) continuous_mixture<V2d, true>(in, mx, sum);
+  else continuous_mixture<V2d, false>(in, mx, sum);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define AUTOGLM_MIXTURE_AVX2 1
+__attribute__((target("avx2"))) void continuous_mixture_avx2(const MixtureInput& in, bool exact, double* mx,
+                                                             double* sum) {
+  if (exact) continuous_mixture<V4d, true>(in, mx, sum);
+  else continuous_mixture<V4d, false>(in, mx, sum);
+}
+#endif
+
+/// The AVX2 version where the processor has it (twice the lanes), else SSE2; same results.
+void continuous_mixture(const MixtureInput& in, bool exact, double* mx, double* sum) {
+#ifdef AUTOGLM_MIXTURE_AVX2
+  static const bool avx2 = __builtin_cpu_supports("avx2");
+  if (avx2) return continuous_mixture_avx2(in, exact, mx, sum);
+#endif
+  continuous_mixture_sse2(in, exact, mx, sum);
 }
 
 }  // namespace
@@ -354,6 +418,8 @@ ParzenEstimator::ParzenEstimator(const ParamColumns& observations, const SearchS
   const bool consider_prior = parameters.consider_prior || n == 0;
   weights_ = component_weights(n, consider_prior, parameters);
   const size_t n_components = weights_.size();
+  log_weights_.resize(n_components);
+  for (size_t c = 0; c < n_components; ++c) log_weights_[c] = std::log(weights_[c]);
 
   const double sigma0 =
       kMultivariateSigmaScale * std::pow(static_cast<double>(std::max(n, 1)),
@@ -409,7 +475,7 @@ ParzenEstimator::ParzenEstimator(const ParamColumns& observations, const SearchS
 ParzenEstimator ParzenEstimator::univariate(const std::string& name, const Distribution& distribution,
                                             const std::vector<double>& xs, const std::vector<int>& order,
                                             const ParzenEstimatorParameters& parameters, const std::vector<int>* ids,
-                                            MassMemo* memo) {
+                                            MassMemo* memo, WeightsMemo* weights_memo) {
   assert(!parameters.multivariate && !std::holds_alternative<CategoricalDistribution>(distribution));
   assert(order.size() == xs.size() && (!ids || ids->size() == xs.size()));
   ParzenEstimator pe;
@@ -418,7 +484,15 @@ ParzenEstimator ParzenEstimator::univariate(const std::string& name, const Distr
   const int n = static_cast<int>(xs.size());
   pe.n_observations_ = n;
   const bool consider_prior = parameters.consider_prior || n == 0;
-  pe.weights_ = component_weights(n, consider_prior, parameters);
+  if (weights_memo && weights_memo->n == n && weights_memo->consider_prior == consider_prior) {
+    pe.weights_ = weights_memo->weights;
+    pe.log_weights_ = weights_memo->log_weights;
+  } else {
+    pe.weights_ = component_weights(n, consider_prior, parameters);
+    pe.log_weights_.resize(pe.weights_.size());
+    for (size_t c = 0; c < pe.weights_.size(); ++c) pe.log_weights_[c] = std::log(pe.weights_[c]);
+    if (weights_memo) *weights_memo = WeightsMemo{n, consider_prior, pe.weights_, pe.log_weights_};
+  }
 
   Kernel k;
   auto [low, high, q] = parzen_bounds(distribution);
@@ -504,17 +578,16 @@ ParamColumns ParzenEstimator::sample(std::mt19937_64& rng, int size) const {
   return out;
 }
 
-// log_pdf works on blocks of 4 samples (V4d lanes): component-major loops whose inner work is the
-// same for 4 samples, so the mixture sum of each sample still runs over the components in order
-// (c = 0, 1, ..., the prior last), exactly as the scalar reference sums them. Each lane computes
-// the same IEEE operations as the scalar code; only exp differs (see exp_nonpositive).
+// log_pdf works on pairs of samples (V2d lanes), so the mixture sum of each sample still runs over
+// the components in order (c = 0, 1, ..., the prior last), as the scalar reference sums them, and
+// each lane computes the same IEEE operations as the scalar code; only exp differs (see
+// exp_nonpositive).
 std::vector<double> ParzenEstimator::log_pdf(const ParamColumns& samples) const {
   const size_t n_samples = samples.empty() ? 0 : samples.begin()->second.size();
   const size_t m = weights_.size();
   if (n_samples == 0) return {};
-  const size_t n_blocks = (n_samples + 3) / 4, padded = 4 * n_blocks;
-  std::vector<double> log_w(m);
-  for (size_t c = 0; c < m; ++c) log_w[c] = std::log(weights_[c]);
+  const size_t padded = (n_samples + 3) / 4 * 4;  // whole vectors of 2 or 4 lanes
+  const std::vector<double>& log_w = log_weights_;
 
   // Samples of one parameter in the estimator's space, padded with the centre of the range.
   auto transformed = [&](const std::string& name, const Distribution& dist, const Kernel& k) {
@@ -546,12 +619,10 @@ std::vector<double> ParzenEstimator::log_pdf(const ParamColumns& samples) const 
     if (parameters_.exact_log_pdf) {
       log_sigma.resize(m);
       for (size_t c = 0; c < m; ++c) log_sigma[c] = std::log(k.sigmas[c]);
-      continuous_mixture<true>(px.data(), n_blocks, m, k.mus.data(), k.sigmas.data(), k.log_mass.data(),
-                               log_sigma.data(), log_w.data(), mx.data(), sum.data());
-    } else {
-      continuous_mixture<false>(px.data(), n_blocks, m, k.mus.data(), k.sigmas.data(), k.log_mass.data(), nullptr,
-                                log_w.data(), mx.data(), sum.data());
     }
+    const MixtureInput in{px.data(), padded, m, k.mus.data(), k.sigmas.data(), k.log_mass.data(), log_sigma.data(),
+                          log_w.data()};
+    continuous_mixture(in, parameters_.exact_log_pdf, mx.data(), sum.data());
     for (size_t i = 0; i < n_samples; ++i)
       if (outside[i]) mx[i] = -kInf;
   } else {
@@ -592,16 +663,17 @@ std::vector<double> ParzenEstimator::log_pdf(const ParamColumns& samples) const 
       double* row = &acc[c * padded];
       for (size_t i = 0; i < n_samples; ++i) mx[i] = std::max(mx[i], row[i] += log_w[c]);
     }
-    for (size_t c = 0; c < m; ++c)
-      for (size_t b = 0; b < n_blocks; ++b) {
-        V4d t, mb, sb;
-        load4(t, &acc[c * padded + 4 * b]);
-        load4(mb, &mx[4 * b]);
-        t = t - mb;
-        exp_nonpositive(t);
-        load4(sb, &sum[4 * b]);
-        store4(&sum[4 * b], sb + t);
+    std::vector<double> terms(2 * m);
+    for (size_t b = 0; b < padded; b += 2) {
+      for (size_t c = 0; c < m; ++c) {
+        terms[2 * c] = acc[c * padded + b];
+        terms[2 * c + 1] = acc[c * padded + b + 1];
       }
+      V2d mb, sb = V2d{};
+      load(mb, &mx[b]);
+      add_exps(sb, terms.data(), m, mb);
+      store(&sum[b], sb);
+    }
   }
   for (size_t i = 0; i < n_samples; ++i) out[i] = mx[i] == -kInf ? -kInf : std::log(sum[i]) + mx[i];
   return out;

@@ -99,6 +99,13 @@ class ParzenEstimator {
     std::vector<double> sigma;     ///< NaN: no entry.
     std::vector<double> log_mass;
   };
+  /// The normalized component weights (and their logs) of the last estimator built with it, for
+  /// n observations: estimators of the same trial (one per parameter) share them.
+  struct WeightsMemo {
+    int n = -1;
+    bool consider_prior = false;
+    std::vector<double> weights, log_weights;
+  };
 
   ParzenEstimator(const ParamColumns& observations, const SearchSpace& search_space,
                   const ParzenEstimatorParameters& parameters);
@@ -108,12 +115,15 @@ class ParzenEstimator {
   /// from what a caller that keeps its observations sorted already has:
   ///  - `xs`: the observations (internal representation), shape (n);
   ///  - `order`: the indices of xs sorted by (transformed value, index) (a stable argsort);
-  ///  - `ids` (shape (n)) and `memo`: optional; memo entries are looked up and stored under ids.
-  /// O(n) instead of O(n log n) plus n erfc calls.
+  ///  - `ids` (shape (n)) and `memo`: optional; memo entries are looked up and stored under ids;
+  ///  - `weights_memo`: optional; reused when built for the same n (and the same parameters: the
+  ///    caller keeps one per parameter set).
+  /// O(n) instead of O(n log n) plus n erfc calls and n logs.
   static ParzenEstimator univariate(const std::string& name, const Distribution& distribution,
                                     const std::vector<double>& xs, const std::vector<int>& order,
                                     const ParzenEstimatorParameters& parameters,
-                                    const std::vector<int>* ids = nullptr, MassMemo* memo = nullptr);
+                                    const std::vector<int>* ids = nullptr, MassMemo* memo = nullptr,
+                                    WeightsMemo* weights_memo = nullptr);
 
   /// `size` joint samples, internal representation: a component is drawn by weight, then each
   /// parameter from that component's kernel (stepped values rounded to the grid and clipped).
@@ -137,7 +147,7 @@ class ParzenEstimator {
   SearchSpace search_space_;
   ParzenEstimatorParameters parameters_;
   int n_observations_ = 0;
-  std::vector<double> weights_;
+  std::vector<double> weights_, log_weights_;
   std::map<std::string, Kernel> kernels_;
 };
 

@@ -162,6 +162,7 @@ struct TPESampler::Observations {
   bool split_done = false;
   std::vector<int> below, above;
   std::vector<char> is_below;
+  tpe::ParzenEstimator::WeightsMemo above_weights;  // g's weights, shared by the trial's parameters
 
   // Observations, in history order.
   std::vector<int64_t> ids;  // trial ids
@@ -233,6 +234,7 @@ void TPESampler::begin_trial_(const StudyView& study, const FrozenTrial& trial) 
   o.trial_number = trial.number;
   o.active = true;
   o.split_done = false;
+  o.above_weights = {};
   o.trials.clear();
   o.liar_trials.clear();
   o.snapshot.reset();
@@ -252,8 +254,11 @@ void TPESampler::begin_trial_(const StudyView& study, const FrozenTrial& trial) 
     o.from_liar = false;
     o.source = o.snapshot;
     o.trials.reserve(o.snapshot->size());
-    for (const FrozenTrial& t : *o.snapshot)
-      if (tpe::observation_score(t, directions, false)) o.trials.push_back(&t);
+    const bool multi = directions.size() > 1;
+    for (const FrozenTrial& t : *o.snapshot)  // the trials observation_score accepts
+      if ((t.state == TrialState::COMPLETE && t.values.size() == directions.size()) ||
+          (t.state == TrialState::PRUNED && !multi))
+        o.trials.push_back(&t);
   }
   o.study = &study;
   o.study_name = name;
@@ -441,7 +446,8 @@ double TPESampler::sample_independent(const StudyView& study, const FrozenTrial&
   for (int i : col.sorted)
     if (position[i] >= 0) order.push_back(position[i]);
   const tpe::ParzenEstimator l(below, space, p);
-  const tpe::ParzenEstimator g = tpe::ParzenEstimator::univariate(name, distribution, xs, order, p, &ids, &col.memo);
+  const tpe::ParzenEstimator g = tpe::ParzenEstimator::univariate(name, distribution, xs, order, p, &ids, &col.memo,
+                                                                     &o.above_weights);
   tpe::ParamColumns candidates;
   {
     std::lock_guard<std::mutex> lock(rng_mutex_);

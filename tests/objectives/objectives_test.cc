@@ -18,6 +18,7 @@ namespace autoglm::objectives {
 namespace {
 
 using ::testing::AllOf;
+using ::testing::DoubleEq;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
@@ -236,6 +237,11 @@ TEST(Objectives, ShiftDrawsArePinned) {
   const double u = static_cast<double>(r0() >> 11) * 0x1.0p-53;
   Problem p = shifted(make_problem("sphere", 1), 0);
   EXPECT_DOUBLE_EQ(p.optimum_x[0], (2 * u - 1) * 0.2 * 10.24);
+  // Values from this implementation (g++ 12 / libstdc++): any other platform must agree.
+  EXPECT_DOUBLE_EQ(p.optimum_x[0], -1.3934863836345925);
+  EXPECT_THAT(shifted(make_problem("hartmann6", 6), 0).optimum_x,
+              ElementsAre(DoubleEq(0.065606856354889748), DoubleEq(0.65313122432461057), DoubleEq(0.29270158455984324),
+                          DoubleEq(0.31433029557192477), DoubleEq(0.671434395402845), DoubleEq(0.48016445065174973)));
 }
 
 TEST(Objectives, ShiftIsClippedToTheDomain) {
