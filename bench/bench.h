@@ -87,6 +87,10 @@ bool sampler_registered(const std::string& name);
 long peak_rss_kb();
 /// Current resident set size (/proc/self/statm), kilobytes.
 long current_rss_kb();
+/// CPU time of this process (user + system, all threads), seconds.
+double process_cpu_seconds();
+/// The first three fields of /proc/loadavg ("1.02 0.87 0.55"), or "" when unreadable.
+std::string load_average();
 
 // Sub-commands (run_quality.cc, run_overhead.cc).
 int run_check(const Plan& plan);

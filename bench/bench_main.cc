@@ -5,9 +5,9 @@
 //   overhead time per ask+suggest+tell at n prefilled trials, d dimensions (suite F)
 //   e2e      a whole n-trial TPE study end to end, with peak RSS (suite F)
 //   info     registered samplers, default sampler, dlib version (JSON)
-#include <sys/resource.h>
-
 #include <dirent.h>
+#include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -142,6 +142,19 @@ long current_rss_kb() {
   return resident * (sysconf(_SC_PAGESIZE) / 1024);
 }
 
+double process_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
+std::string load_average() {
+  std::ifstream in("/proc/loadavg");
+  std::string a, b, c;
+  if (!(in >> a >> b >> c)) return "";
+  return a + " " + b + " " + c;
+}
+
 }  // namespace autoglm::bench
 
 int main(int argc, char** argv) {
@@ -176,6 +189,7 @@ int main(int argc, char** argv) {
                           {"runner", "autoglm-bench"},
                           {"registered_samplers", autoglm::registered_samplers()},
                           {"default_sampler", default_sampler_name()},
+                          {"loadavg", load_average()},
                           {"dlib_version", std::to_string(DLIB_MAJOR_VERSION) + "." + std::to_string(DLIB_MINOR_VERSION) +
                                                "." + std::to_string(DLIB_PATCH_VERSION)}};
       std::cout << j.dump() << "\n";

@@ -70,6 +70,9 @@ echo "run.sh: mode $MODE, $JOBS job(s), results in $RESULTS_DIR"
 
 "$BENCH" info >"$RESULTS_DIR/meta.jsonl"
 "$PY" "$ROOT/bench/optuna_runner.py" info --lib "$LIB" >>"$RESULTS_DIR/meta.jsonl"
+# The auto sampler reports each change of delegate on stderr; keep the console readable.
+quiet_auto() { grep -v '^auto sampler: ' || true; }
+
 "$BENCH" check --config "$CONFIG" --mode "$MODE"
 
 # Quality suites: shard k of N runs our samplers and dlib, then Optuna, on cells k, k+N, ...
@@ -78,7 +81,7 @@ trap 'kill "${pids[@]}" 2>/dev/null' INT TERM
 for ((k = 0; k < JOBS; ++k)); do
   (
     "$BENCH" quality --config "$CONFIG" --mode "$MODE" --shard "$k/$JOBS" \
-      --results-dir "$RESULTS_DIR" --out "$RESULTS_DIR/ours-$k.jsonl"
+      --results-dir "$RESULTS_DIR" --out "$RESULTS_DIR/ours-$k.jsonl" 2> >(quiet_auto >&2)
     "$PY" "$ROOT/bench/optuna_runner.py" quality --lib "$LIB" --config "$CONFIG" --mode "$MODE" \
       --shard "$k/$JOBS" --results-dir "$RESULTS_DIR" --out "$RESULTS_DIR/optuna-$k.jsonl"
   ) &
@@ -91,7 +94,8 @@ pids=()
 echo "run.sh: quality suites done after $(($(date +%s) - start)) s"
 
 # Suite F, alone on the machine so that timings are not disturbed.
-"$BENCH" overhead --config "$CONFIG" --mode "$MODE" --results-dir "$RESULTS_DIR" --out "$RESULTS_DIR/overhead-ours.jsonl"
+"$BENCH" overhead --config "$CONFIG" --mode "$MODE" --results-dir "$RESULTS_DIR" \
+  --out "$RESULTS_DIR/overhead-ours.jsonl" 2> >(quiet_auto >&2)
 "$PY" "$ROOT/bench/optuna_runner.py" overhead --lib "$LIB" --config "$CONFIG" --mode "$MODE" \
   --results-dir "$RESULTS_DIR" --out "$RESULTS_DIR/overhead-optuna.jsonl"
 "$BENCH" e2e --config "$CONFIG" --mode "$MODE" --results-dir "$RESULTS_DIR" --out "$RESULTS_DIR/e2e.jsonl"

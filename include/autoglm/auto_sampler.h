@@ -3,8 +3,9 @@
 //
 // The rule (re-evaluated at each trial, from the history only, so a resumed study makes the same
 // decision; names as in docs/config.md "Samplers"):
-//  1. Multi-objective study -> TPE {multivariate, group, constant_liar} (TPE handles several
-//     objectives; constant_liar only acts on single-objective studies). NSGA-II: a later issue.
+//  1. Multi-objective study -> TPE {multivariate, group} (TPE handles several objectives;
+//     constant_liar, which only acts on single-objective studies, is left off). NSGA-II: a later
+//     issue.
 //  2. Otherwise the search space seen so far is looked at: the union and the intersection of the
 //     distributions of the COMPLETE trials (the intersection: the names present with an equal
 //     distribution in every COMPLETE trial).
@@ -77,7 +78,7 @@ class AutoSampler final : public Sampler {
   /// The samplers the rule chooses from.
   enum class Choice {
     kGP,               ///< "gp" with the derived seed and its default options.
-    kTPE,              ///< "tpe" {multivariate, group, constant_liar}.
+    kTPE,              ///< "tpe" {multivariate, group, constant_liar (single objective only)}.
     kTPEMultivariate,  ///< "tpe" {multivariate} (past gp_max_trials, with categoricals).
     kCmaEs,            ///< "cmaes" {restart_strategy: ipop} (past gp_max_trials, numeric).
   };
@@ -117,7 +118,8 @@ class AutoSampler final : public Sampler {
  private:
   /// The delegate for `trial`: the remembered one, else a fresh decision (remembered).
   Sampler& delegate_for_(const StudyView& study, const FrozenTrial& trial);
-  Sampler& delegate_(Choice choice);  // REQUIRES(mutex_)
+  /// The delegate of `choice`, created at its first use.
+  Sampler& delegate_(Choice choice, bool multi_objective);  // REQUIRES(mutex_)
   uint64_t derived_seed_(Choice choice) const;  // REQUIRES(mutex_)
 
   const AutoSamplerOptions options_;

@@ -106,8 +106,12 @@ struct GPSamplerOptions {
 ///    parameter of the space are added with the kriging-believer value, the posterior mean at
 ///    that point (Ginsbourger et al. 2010, "Kriging is well-suited to parallelize
 ///    optimization"), which leaves the mean unchanged but removes the variance there, and counts
-///    toward the best value; so the next suggestion avoids the points being evaluated. The
-///    hyperparameters are fitted on the finished observations only;
+///    toward the best value; so the next suggestion avoids the points being evaluated. A running
+///    trial whose parameters are not stored yet (its objective has not suggested them) enters
+///    with the point this sampler proposed for it, kept in memory until `after_trial` (so
+///    workers of one process never get the same point; across processes, trials that start
+///    before either suggests its parameters can coincide, as in Optuna). The hyperparameters
+///    are fitted on the finished observations only;
 ///  - multi-objective studies fall back to random sampling (every parameter independent).
 /// Costs: the fit is O(n^3) per likelihood evaluation, the acquisition O(n_candidates n^2).
 class GPSampler final : public Sampler {
@@ -121,6 +125,9 @@ class GPSampler final : public Sampler {
                                                 const SearchSpace& search_space) override;
   double sample_independent(const StudyView& study, const FrozenTrial& trial, const std::string& name,
                             const Distribution& distribution) override;
+  /// Forgets the proposal kept for `trial` (see "parallel workers" above).
+  void after_trial(const StudyView& study, const FrozenTrial& trial, TrialState state,
+                   const std::vector<double>& values) override;
   /// Re-seeds the candidate and fallback generators; the start-up Sobol scrambling stays that
   /// of `options.seed`.
   void reseed(uint64_t seed) override;
@@ -142,13 +149,13 @@ class GPSampler final : public Sampler {
   std::optional<LastFit> last_fit() const;
 
  private:
-  struct FitCache;
+  struct State;
   const GPSamplerOptions options_;
   const QMCSampler startup_;                   // immutable; Sobol points of the start-up phase
   mutable std::mutex mutex_;
   std::mt19937_64 rng_;                        // GUARDED_BY(mutex_); candidates, fit restarts
   std::mt19937_64 random_rng_;                 // GUARDED_BY(mutex_); independent fallback
-  std::unique_ptr<FitCache> cache_;            // GUARDED_BY(mutex_); last hyperparameters
+  std::unique_ptr<State> state_;               // GUARDED_BY(mutex_); last fit, pending proposals
   std::optional<LastFit> last_fit_;            // GUARDED_BY(mutex_)
 };
 

@@ -378,7 +378,6 @@ ObjectiveConfig parse_objective(const Source& src, const YAML::Node& node) {
   }
   bool has_command = false;
   YAML::Node command_key{YAML::NodeType::Undefined};
-  YAML::Node function_key{YAML::NodeType::Undefined};
   YAML::Node shift_seed_key{YAML::NodeType::Undefined};
   std::optional<uint64_t> shift_seed;
   std::vector<Entry> command_only;
@@ -400,7 +399,6 @@ ObjectiveConfig parse_objective(const Source& src, const YAML::Node& node) {
         src.fail(e.value, k, err.what());
       }
       obj.function = std::move(f);
-      function_key = e.key_node;
     } else if (e.key == "shift_seed") {
       int64_t v = read_int(src, e.value, k);
       if (v < 0) src.fail(e.value, k, "must be >= 0, got " + e.value.Scalar());

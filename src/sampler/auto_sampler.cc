@@ -73,7 +73,8 @@ AutoSampler::Decision AutoSampler::decide(const StudyView& study, const AutoSamp
   // 1. Several objectives.
   const size_t n_objectives = study.directions().size();
   if (n_objectives > 1)
-    return {Choice::kTPE, "multi-objective study (" + std::to_string(n_objectives) + " objectives); " + kJointTpe};
+    return {Choice::kTPE,
+            "multi-objective study (" + std::to_string(n_objectives) + " objectives); multivariate, group"};
 
   // 2. The space of the COMPLETE trials.
   // The shared snapshot of the finished trials (no copy of the history per trial).
@@ -132,7 +133,7 @@ uint64_t AutoSampler::derived_seed_(Choice choice) const {
   return splitmix64(seed_ ^ splitmix64(static_cast<uint64_t>(choice) + 1));
 }
 
-Sampler& AutoSampler::delegate_(Choice choice) {
+Sampler& AutoSampler::delegate_(Choice choice, bool multi_objective) {
   auto it = samplers_.find(choice);
   if (it != samplers_.end()) return *it->second;
   const uint64_t seed = derived_seed_(choice);
@@ -146,7 +147,10 @@ Sampler& AutoSampler::delegate_(Choice choice) {
       o.seed = seed;
       o.multivariate = true;
       o.group = true;
-      o.constant_liar = true;
+      // The liar only acts on single-objective studies (TPESamplerOptions); with several
+      // objectives it is left off (TPESampler with constant_liar crashes on a multi-objective
+      // study with RUNNING trials at the time of writing).
+      o.constant_liar = !multi_objective;
       s = std::make_unique<TPESampler>(std::move(o));
       break;
     }
@@ -171,7 +175,7 @@ Sampler& AutoSampler::delegate_(Choice choice) {
 Sampler& AutoSampler::delegate_for_(const StudyView& study, const FrozenTrial& trial) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (auto it = running_.find(trial.number); it != running_.end()) return delegate_(it->second);
+    if (auto it = running_.find(trial.number); it != running_.end()) return *samplers_.at(it->second);
   }
   const Decision d = decide(study, options_);  // reads the history: outside the lock
   std::lock_guard<std::mutex> lock(mutex_);
@@ -180,7 +184,7 @@ Sampler& AutoSampler::delegate_for_(const StudyView& study, const FrozenTrial& t
     printed_ = d.choice;
     std::cerr << ("auto sampler: " + choice_name(d.choice) + " (" + d.reason + ")\n") << std::flush;
   }
-  return delegate_(d.choice);
+  return delegate_(d.choice, study.directions().size() > 1);
 }
 
 void AutoSampler::before_trial(const StudyView& study, const FrozenTrial& trial) {
@@ -213,7 +217,7 @@ void AutoSampler::after_trial(const StudyView& study, const FrozenTrial& trial, 
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = running_.find(trial.number);
     if (it == running_.end()) return;  // not started through this sampler: nothing of it to update
-    s = &delegate_(it->second);
+    s = samplers_.at(it->second).get();
     running_.erase(it);
   }
   s->after_trial(study, trial, state, values);
@@ -249,7 +253,8 @@ std::unique_ptr<Sampler> make_auto_sampler(const nlohmann::json& options) {
     r.fail("gp_max_trials", "must be between 1 and 10000000 (COMPLETE trials sampled by the GP), got " +
                                 std::to_string(gp_max_trials));
   if (max_gp_dims < 1 || max_gp_dims > 10'000)
-    r.fail("max_gp_dims", "must be between 1 and 10000 (parameters the GP handles), got " + std::to_string(max_gp_dims));
+    r.fail("max_gp_dims",
+           "must be between 1 and 10000 (parameters the GP handles), got " + std::to_string(max_gp_dims));
   o.gp_max_trials = static_cast<int>(gp_max_trials);
   o.max_gp_dims = static_cast<int>(max_gp_dims);
   return std::make_unique<AutoSampler>(std::move(o));

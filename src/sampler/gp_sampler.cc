@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <set>
 
 #include <Eigen/Dense>
 #include <LBFGSB.h>
@@ -237,10 +238,15 @@ void local_search(const gp::GPRegressor& model, double best, const std::vector<D
 
 }  // namespace
 
-struct GPSampler::FitCache {
+struct GPSampler::State {
+  // The last fit.
   std::string key;             // space_key of the space fitted
-  Eigen::VectorXd theta;       // log hyperparameters of the last fit
+  Eigen::VectorXd theta;       // log hyperparameters of the last fit; empty before the first
   int n_at_full_fit = 0;       // observations at the last full fit
+  // Proposals of this sampler for trials that have not finished: trial number -> (space key,
+  // unit-cube point). A trial's relative parameters reach the storage only when the objective
+  // suggests them, so a worker that asks in between would not see them in the history.
+  std::map<int, std::pair<std::string, Eigen::VectorXd>> proposed;
 };
 
 void GPSamplerOptions::validate() const {
@@ -315,22 +321,40 @@ std::map<std::string, double> GPSampler::sample_relative(const StudyView& study,
   }
   const Eigen::Index D = static_cast<Eigen::Index>(dims.size());
 
+  if (!state_) state_ = std::make_unique<State>();
+  const std::string key = space_key(search_space);
   std::vector<const FrozenTrial*> observed, running;
+  std::vector<Eigen::VectorXd> running_proposed;  // running trials whose parameters are not stored yet
+  std::set<int> still_running;
   const auto trials = study.get_trials();
   for (const auto& t : trials) {
     if (t.state == TrialState::COMPLETE && t.values.size() == 1 && std::isfinite(t.values[0]) &&
-        has_space(t, search_space))
+        has_space(t, search_space)) {
       observed.push_back(&t);
-    else if (t.state == TrialState::RUNNING && t.number != trial.number && has_space(t, search_space))
-      running.push_back(&t);
+    } else if (t.state == TrialState::RUNNING && t.number != trial.number) {
+      still_running.insert(t.number);
+      if (has_space(t, search_space)) {
+        running.push_back(&t);
+      } else if (auto it = state_->proposed.find(t.number); it != state_->proposed.end() && it->second.first == key) {
+        running_proposed.push_back(it->second.second);
+      }
+    }
   }
+  std::erase_if(state_->proposed, [&](const auto& e) { return e.first != trial.number && !still_running.count(e.first); });
 
   // Start-up: Sobol point `trial.number` over the space (random beyond 32 dimensions).
   if (static_cast<int>(observed.size()) < std::max(1, options_.n_startup_trials)) {
     if (dims.size() > startup_.max_dimensions()) return out;
     const auto u = startup_.point(static_cast<uint64_t>(std::max(trial.number, 0)), dims.size());
-    size_t k = 0;
-    for (const auto& [name, dist] : search_space) out.emplace(name, QMCSampler::from_unit(u[k++], dist));
+    Eigen::VectorXd x(D);
+    Eigen::Index k = 0;
+    for (const auto& [name, dist] : search_space) {
+      const double v = QMCSampler::from_unit(u[static_cast<size_t>(k)], dist);
+      out.emplace(name, v);
+      x[k] = dims[static_cast<size_t>(k)].encode(v);
+      ++k;
+    }
+    state_->proposed[trial.number] = {key, x};
     return out;
   }
 
@@ -361,13 +385,12 @@ std::map<std::string, double> GPSampler::sample_relative(const StudyView& study,
   gp::FitOptions fit_options;
   fit_options.fix_noise = options_.deterministic_objective;
   fit_options.max_iterations = options_.max_fit_iterations;
-  const std::string key = space_key(search_space);
-  const bool warm = cache_ && cache_->key == key && cache_->theta.size() == D + 2;
+  const bool warm = state_ && state_->key == key && state_->theta.size() == D + 2;
   const int n_obs = static_cast<int>(n);
-  const bool full = !warm || n_obs <= kFullFitBelow || n_obs >= cache_->n_at_full_fit + options_.refit_interval ||
-                    n_obs < cache_->n_at_full_fit;
+  const bool full = !warm || n_obs <= kFullFitBelow || n_obs >= state_->n_at_full_fit + options_.refit_interval ||
+                    n_obs < state_->n_at_full_fit;
   std::vector<Eigen::VectorXd> starts;
-  if (warm) starts.push_back(cache_->theta);
+  if (warm) starts.push_back(state_->theta);
   if (full) {
     gp::KernelParams def;
     def.inverse_squared_lengthscales = Eigen::VectorXd::Ones(D);
@@ -386,19 +409,20 @@ std::map<std::string, double> GPSampler::sample_relative(const StudyView& study,
   }
   int evaluations = 0;
   const gp::KernelParams params = gp::fit_kernel_params(X, y, categorical, starts, fit_options, nullptr, &evaluations);
-  if (!cache_) cache_ = std::make_unique<FitCache>();
-  cache_->key = key;
-  cache_->theta = params.to_log();
-  if (full) cache_->n_at_full_fit = n_obs;
+  state_->key = key;
+  state_->theta = params.to_log();
+  if (full) state_->n_at_full_fit = n_obs;
 
   try {
     auto model = std::make_unique<gp::GPRegressor>(X, y, categorical, params);
     double best = y.maxCoeff();
     // Kriging believer: running trials enter with the posterior mean at their point.
-    if (!running.empty()) {
-      const Eigen::Index p = static_cast<Eigen::Index>(running.size());
+    if (!running.empty() || !running_proposed.empty()) {
+      const Eigen::Index p = static_cast<Eigen::Index>(running.size() + running_proposed.size());
       Eigen::MatrixXd Xp(D, p);
-      for (Eigen::Index j = 0; j < p; ++j) Xp.col(j) = encode_trial(*running[static_cast<size_t>(j)]);
+      for (size_t j = 0; j < running.size(); ++j) Xp.col(static_cast<Eigen::Index>(j)) = encode_trial(*running[j]);
+      for (size_t j = 0; j < running_proposed.size(); ++j)
+        Xp.col(static_cast<Eigen::Index>(running.size() + j)) = running_proposed[j];
       Eigen::VectorXd mp, vp;
       model->posterior(Xp, mp, vp);
       Eigen::MatrixXd X2(D, n + p);
@@ -480,9 +504,10 @@ std::map<std::string, double> GPSampler::sample_relative(const StudyView& study,
       out.emplace(name, dims[static_cast<size_t>(k)].decode(chosen->second[k]));
       ++k;
     }
+    state_->proposed[trial.number] = {key, chosen->second};
     LastFit info;
     info.n_observations = n_obs;
-    info.n_running = static_cast<int>(running.size());
+    info.n_running = static_cast<int>(running.size() + running_proposed.size());
     info.full_fit = full;
     info.evaluations = evaluations;
     info.inverse_squared_lengthscales.assign(params.inverse_squared_lengthscales.data(),
@@ -495,6 +520,13 @@ std::map<std::string, double> GPSampler::sample_relative(const StudyView& study,
     out.clear();  // the kernel matrix could not be factorized: sample this trial at random
   }
   return out;
+}
+
+void GPSampler::after_trial(const StudyView& study, const FrozenTrial& trial, TrialState state,
+                            const std::vector<double>& values) {
+  (void)study; (void)state; (void)values;
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (state_) state_->proposed.erase(trial.number);
 }
 
 double GPSampler::sample_independent(const StudyView& study, const FrozenTrial& trial, const std::string& name,

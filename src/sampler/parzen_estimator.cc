@@ -10,6 +10,9 @@
 #include <numeric>
 #include <string>
 #include <type_traits>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 #include "autoglm/error.h"
 
@@ -214,15 +217,18 @@ template <class V>
 AUTOGLM_ALWAYS_INLINE void store(double* x, const V& v) { std::memcpy(x, &v, sizeof v); }
 
 /// sum += exp(t_c - mx) for c = 0, 1, ..., m - 1 in this order, by lane; t_c is the vector at
-/// terms + c * lanes (unaligned storage: vectors in std::vector may not get their alignment).
+/// terms + c * lanes (unaligned storage: vectors in std::vector may not get their alignment), or at
+/// terms + index[c] * lanes when `index` is given.
 template <class V>
-AUTOGLM_ALWAYS_INLINE void add_exps(V& sum, const double* terms, size_t m, const V& mx) {
+AUTOGLM_ALWAYS_INLINE void add_exps(V& sum, const double* terms, size_t m, const V& mx,
+                                    const uint32_t* index = nullptr) {
   constexpr size_t kN = Lanes<V>::kN;
+  auto at = [&](size_t c) { return terms + (index ? index[c] : c) * kN; };
   size_t c = 0;
   for (; c + 2 <= m; c += 2) {  // two independent exp chains per step; the sum stays in order
     V e0, e1;
-    load(e0, terms + c * kN);
-    load(e1, terms + (c + 1) * kN);
+    load(e0, at(c));
+    load(e1, at(c + 1));
     e0 -= mx;
     e1 -= mx;
     exp_nonpositive(e0);
@@ -232,7 +238,7 @@ AUTOGLM_ALWAYS_INLINE void add_exps(V& sum, const double* terms, size_t m, const
   }
   if (c < m) {
     V e;
-    load(e, terms + c * kN);
+    load(e, at(c));
     e -= mx;
     exp_nonpositive(e);
     sum += e;
@@ -247,28 +253,79 @@ struct MixtureInput {
   const double *mus, *sigmas, *log_mass, *log_sigma /* kExact only */, *log_w;
 };
 
+/// Terms more than this below the largest one are left out of a mixture sum: each is below
+/// e^-50 ~ 2e-22 of the sum, so together (for up to 10^5 components) they stay below a fifth of an
+/// ulp of it.
+constexpr double kNegligibleLogRatio = 50.0;
+
+/// Whether a < b in any lane.
+template <class V>
+AUTOGLM_ALWAYS_INLINE bool any_less(const V& a, const V& b) {
+#if defined(__x86_64__)
+  const auto mask = reinterpret_cast<typename Lanes<V>::U>(a < b);
+  if constexpr (Lanes<V>::kN == 4) {
+    const V2u halves = V2u{mask[0], mask[1]} | V2u{mask[2], mask[3]};
+    return _mm_movemask_pd(reinterpret_cast<__m128d>(halves)) != 0;
+  } else {
+    return _mm_movemask_pd(reinterpret_cast<__m128d>(mask)) != 0;
+  }
+#else
+  const auto mask = a < b;
+  uint64_t any = 0;
+  for (size_t i = 0; i < Lanes<V>::kN; ++i) any |= static_cast<uint64_t>(mask[i]);
+  return any != 0;
+#endif
+}
+
 /// The log-sum-exp over the m components of a univariate continuous mixture at the points px: for
 /// each point, the terms t_c = log w_c + log N_c(x) (Optuna 3.1's density: -z^2 / 2 - log sqrt(2 pi)
 /// - log mass_c, and - log sigma_c when kExact), their maximum mx and sum_c exp(t_c - mx) with the
-/// components in order. Writes mx and sum (shape (n_points)).
+/// components in order, leaving out the components whose terms are negligible (see
+/// kNegligibleLogRatio) in every lane of a vector. Writes mx and sum (shape (n_points)).
 template <class V, bool kExact>
 AUTOGLM_ALWAYS_INLINE void continuous_mixture(const MixtureInput& in, double* mx_out, double* sum_out) {
   constexpr size_t kN = Lanes<V>::kN;
   std::vector<double> terms(in.m * kN);
+  std::vector<uint32_t> kept(in.m);
   for (size_t b = 0; b < in.n_points; b += kN) {
     V x;
     load(x, in.px + b);
-    V mx = V{} - std::numeric_limits<double>::infinity();
-    for (size_t c = 0; c < in.m; ++c) {
+    // Two running maxima (even and odd components) so that the comparisons do not wait on each
+    // other; the maximum is the same in any order.
+    V mx = V{} - std::numeric_limits<double>::infinity(), mx_odd = mx;
+    auto term = [&](V& t, size_t c) {
       const V z = (x - in.mus[c]) / in.sigmas[c];
-      V t = -0.5 * z * z - kHalfLog2Pi - in.log_mass[c];
+      t = -0.5 * z * z - kHalfLog2Pi - in.log_mass[c];
       if constexpr (kExact) t = t - in.log_sigma[c];
       t = t + in.log_w[c];
       store(&terms[c * kN], t);
+    };
+    size_t c = 0;
+    for (; c + 2 <= in.m; c += 2) {
+      V t0, t1;
+      term(t0, c);
+      term(t1, c + 1);
+      max_into(mx, t0);
+      max_into(mx_odd, t1);
+    }
+    if (c < in.m) {
+      V t;
+      term(t, c);
       max_into(mx, t);
     }
+    max_into(mx, mx_odd);
+    // The components that matter in some lane, in order (branch-free: the index is always written
+    // and the count advances when it is kept).
+    const V cut = mx - kNegligibleLogRatio;
+    size_t n_kept = 0;
+    for (size_t c = 0; c < in.m; ++c) {
+      V t;
+      load(t, &terms[c * kN]);
+      kept[n_kept] = static_cast<uint32_t>(c);
+      n_kept += any_less(cut, t) ? 1 : 0;
+    }
     V sum = V{};
-    add_exps(sum, terms.data(), in.m, mx);
+    add_exps(sum, terms.data(), n_kept, mx, kept.data());
     store(mx_out + b, mx);
     store(sum_out + b, sum);
   }
@@ -608,13 +665,20 @@ std::vector<double> ParzenEstimator::log_pdf(const ParamColumns& samples) const 
     // bounds (density 0, every component term -inf) get -inf at the end; their lanes compute
     // something finite meanwhile.
     const Kernel& k = first;
-    std::vector<double> px = transformed(first_name, first_dist, k);
+    const std::vector<double> raw = transformed(first_name, first_dist, k);
     std::vector<char> outside(n_samples, 0);
-    for (size_t i = 0; i < n_samples; ++i)
-      if (px[i] < k.low || px[i] > k.high) {
-        outside[i] = 1;
-        px[i] = 0.5 * (k.low + k.high);
-      }
+    // The points sorted by value, so that each vector holds neighbours and far components can be
+    // left out for all of its lanes at once (padding: the centre of the range).
+    std::vector<size_t> rank(n_samples);
+    std::iota(rank.begin(), rank.end(), 0);
+    std::sort(rank.begin(), rank.end(), [&](size_t a, size_t b) { return raw[a] < raw[b] || (raw[a] == raw[b] && a < b); });
+    std::vector<double> px(padded, 0.5 * (k.low + k.high));
+    for (size_t j = 0; j < n_samples; ++j) {
+      const size_t i = rank[j];
+      if (raw[i] < k.low || raw[i] > k.high) outside[i] = 1;
+      else px[j] = raw[i];
+    }
+    std::vector<double> mx_sorted(padded), sum_sorted(padded);
     std::vector<double> log_sigma;
     if (parameters_.exact_log_pdf) {
       log_sigma.resize(m);
@@ -622,9 +686,12 @@ std::vector<double> ParzenEstimator::log_pdf(const ParamColumns& samples) const 
     }
     const MixtureInput in{px.data(), padded, m, k.mus.data(), k.sigmas.data(), k.log_mass.data(), log_sigma.data(),
                           log_w.data()};
-    continuous_mixture(in, parameters_.exact_log_pdf, mx.data(), sum.data());
-    for (size_t i = 0; i < n_samples; ++i)
-      if (outside[i]) mx[i] = -kInf;
+    continuous_mixture(in, parameters_.exact_log_pdf, mx_sorted.data(), sum_sorted.data());
+    for (size_t j = 0; j < n_samples; ++j) {
+      const size_t i = rank[j];
+      mx[i] = outside[i] ? -kInf : mx_sorted[j];
+      sum[i] = sum_sorted[j];
+    }
   } else {
     // General case: accumulate the log-density of every component (shape (m, padded),
     // component-major) parameter by parameter, in the order of the search space.
@@ -762,18 +829,27 @@ std::pair<std::vector<int>, std::vector<int>> split_observation_pairs(const std:
   if (!multi) {
     // The first n_below of a stable sort by (step_key, value) (NaN values last, as numpy), found by
     // a selection with the index as the final key (the same set, in O(n)).
-    auto less_value = [](double a, double b) {
-      if (std::isnan(a)) return false;
-      if (std::isnan(b)) return true;
-      return a < b;
+    // Keys copied into one contiguous array (NaN values mapped to a flag) so that the selection
+    // does not chase each Score's heap-allocated values.
+    struct Key {
+      double step_key;
+      bool nan;
+      double value;
+      int index;
     };
-    auto before = [&](int a, int b) {
-      if (scores[a].step_key != scores[b].step_key) return scores[a].step_key < scores[b].step_key;
-      if (less_value(scores[a].values[0], scores[b].values[0])) return true;
-      if (less_value(scores[b].values[0], scores[a].values[0])) return false;
-      return a < b;
+    std::vector<Key> keys(n);
+    for (int i = 0; i < n; ++i) {
+      const double v = scores[i].values[0];
+      keys[i] = Key{scores[i].step_key, std::isnan(v), std::isnan(v) ? 0.0 : v, i};
+    }
+    auto before = [](const Key& a, const Key& b) {
+      if (a.step_key != b.step_key) return a.step_key < b.step_key;
+      if (a.nan != b.nan) return b.nan;  // NaN last
+      if (a.value != b.value) return a.value < b.value;
+      return a.index < b.index;
     };
-    if (n_below > 0 && n_below < n) std::nth_element(order.begin(), order.begin() + n_below, order.end(), before);
+    if (n_below > 0 && n_below < n) std::nth_element(keys.begin(), keys.begin() + n_below, keys.end(), before);
+    for (int i = 0; i < n_below; ++i) order[i] = keys[i].index;
   } else {
     std::vector<std::vector<double>> points;
     for (const auto& s : scores) points.push_back(s.values);

@@ -280,6 +280,22 @@ TEST(AutoSampler, ReproducibleBySeed) {
   EXPECT_NE(a, c);
 }
 
+TEST(AutoSampler, ParallelWorkers) {
+  // Three workers across the GP -> CMA-ES switch: every trial completes inside the space.
+  auto s = make_auto_study({.seed = 10, .gp_max_trials = 8});
+  OptimizeOptions o;
+  o.n_trials = 24;
+  o.n_jobs = 3;
+  s.study->optimize(continuous4, o);
+  const auto trials = s.study->get_trials();
+  ASSERT_EQ(trials.size(), 24u);
+  for (const auto& t : trials) {
+    EXPECT_EQ(t.state, TrialState::COMPLETE);
+    for (const auto& [name, v] : t.params) EXPECT_TRUE(contains(t.distributions.at(name), v));
+  }
+  EXPECT_EQ(s.sampler->last_choice(), Choice::kCmaEs);
+}
+
 // ---- the decision message ---------------------------------------------------------------------
 
 int count(const std::string& text, const std::string& needle) {
@@ -332,12 +348,15 @@ TEST(AutoSamplerFactory, BuildsFromTheRegistry) {
 
 TEST(AutoSamplerFactory, RefusesUnknownAndOutOfRangeOptions) {
   EXPECT_THAT(error_of({{"name", "auto"}, {"gp_max_trial", 10}}),
-              AllOf(HasSubstr("sampler 'auto'"), HasSubstr("'gp_max_trial'"), HasSubstr("did you mean 'gp_max_trials'")));
+              AllOf(HasSubstr("sampler 'auto'"), HasSubstr("'gp_max_trial'"),
+                    HasSubstr("did you mean 'gp_max_trials'")));
   EXPECT_THAT(error_of({{"name", "auto"}, {"multivariate", true}}), HasSubstr("unknown option 'multivariate'"));
-  EXPECT_THAT(error_of({{"name", "auto"}, {"gp_max_trials", 0}}), AllOf(HasSubstr("'gp_max_trials'"), HasSubstr(">= 1")));
+  EXPECT_THAT(error_of({{"name", "auto"}, {"gp_max_trials", 0}}),
+              AllOf(HasSubstr("option 'gp_max_trials'"), HasSubstr("between 1 and")));
   EXPECT_THAT(error_of({{"name", "auto"}, {"gp_max_trials", 10'000'000'000LL}}), HasSubstr("'gp_max_trials'"));
   EXPECT_THAT(error_of({{"name", "auto"}, {"max_gp_dims", -1}}), HasSubstr("'max_gp_dims'"));
-  EXPECT_THAT(error_of({{"name", "auto"}, {"max_gp_dims", 2.5}}), AllOf(HasSubstr("'max_gp_dims'"), HasSubstr("integer")));
+  EXPECT_THAT(error_of({{"name", "auto"}, {"max_gp_dims", 2.5}}),
+              AllOf(HasSubstr("'max_gp_dims'"), HasSubstr("integer")));
   EXPECT_THAT(error_of({{"name", "auto"}, {"seed", -3}}), HasSubstr("'seed'"));
   EXPECT_THROW(AutoSampler(AutoSamplerOptions{.gp_max_trials = 0}), ConfigError);
 }
