@@ -94,8 +94,16 @@ Done scan_results(const std::string& dir) {
 }
 
 JsonlWriter::JsonlWriter(const std::string& path) {
+  // A run killed in the middle of a write leaves a partial last line: end it, so that the rows
+  // appended now start on a line of their own (the partial line is skipped by every reader).
+  bool needs_newline = false;
+  if (std::FILE* in = std::fopen(path.c_str(), "rb")) {
+    if (std::fseek(in, -1, SEEK_END) == 0) needs_newline = std::fgetc(in) != '\n';
+    std::fclose(in);
+  }
   file_ = std::fopen(path.c_str(), "a");
   if (!file_) throw Error("cannot open '" + path + "' for appending");
+  if (needs_newline) std::fputc('\n', file_);
 }
 
 JsonlWriter::~JsonlWriter() {

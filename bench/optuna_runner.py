@@ -141,8 +141,15 @@ def run_cell(obj, optimizer, cell, problem):
 
 
 def write_rows(path, rows):
+    text = "".join(json.dumps(r) + "\n" for r in rows)
+    # End a partial last line left by a killed run, so that these rows start on their own line.
+    if os.path.exists(path) and os.path.getsize(path) > 0:
+        with open(path, "rb") as f:
+            f.seek(-1, os.SEEK_END)
+            if f.read(1) != b"\n":
+                text = "\n" + text
     with open(path, "a") as f:
-        f.write("".join(json.dumps(r) + "\n" for r in rows))
+        f.write(text)
         f.flush()
 
 

@@ -8,7 +8,7 @@
 #   --quick        (default) what docs/benchmarks.md shows; about 3-4 minutes on 2 cores
 #   --full         every suite at full size; about 35 minutes with --jobs 2
 #   --smoke        seconds; results and page go to the results folder (ctest bench_smoke)
-#   --jobs N       quality runs in N processes (cells split by index); overhead runs alone
+#   --jobs N       quality runs in N processes (default 2, or 1 on one core); overhead runs alone
 #   --build-dir    CMake build folder (default build/; configured with torch off if new)
 #   --no-build     use the binaries in --bin-dir (default BUILD_DIR/bench) as they are
 #   --results-dir  where the JSONL goes (default bench/results/<mode>)
@@ -17,7 +17,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-MODE=quick JOBS=1 BUILD_DIR=$ROOT/build BIN_DIR="" RESULTS_DIR="" REPORT="" NO_BUILD=0 FRESH=0
+MODE=quick JOBS=$(( $(nproc) >= 2 ? 2 : 1 )) BUILD_DIR=$ROOT/build BIN_DIR="" RESULTS_DIR="" REPORT="" NO_BUILD=0 FRESH=0
 while (($#)); do
   case "$1" in
     --quick) MODE=quick ;;

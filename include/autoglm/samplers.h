@@ -313,6 +313,14 @@ struct CmaEsSamplerOptions {
   std::string restart_strategy = "none";
   /// Population size lambda; default (unset) 4 + floor(3 ln n). Must be >= 2 when set.
   std::optional<int> popsize;
+  /// CMA-ES with Margin (Hamano et al., GECCO 2022; see CmaEsSampler) for int and stepped float
+  /// parameters: keeps the probability that a discretized coordinate leaves the cell of the mean
+  /// at least `margin`, so the search does not freeze on a non-optimal value once the step size
+  /// is below a cell's width. Default true. No effect on a space without such parameters.
+  bool with_margin = true;
+  /// The margin alpha; unset: 1 / (n lambda) (n: dimensions, lambda: population size; the paper's
+  /// default). Must be in (0, 0.5) when set.
+  std::optional<double> margin;
 
   /// Throws ConfigError naming the field when a value is out of range.
   void validate() const;
@@ -322,7 +330,33 @@ struct CmaEsSamplerOptions {
 /// (arXiv:1604.00772, 2016): weighted recombination of the best mu = floor(lambda / 2) with
 /// w_i proportional to ln((lambda + 1) / 2) - ln i (positive weights only, no active CMA),
 /// cumulative step-size adaptation, rank-one and rank-mu covariance updates, with the default
-/// constants of the tutorial's Table 1 (c_m = 1, alpha_cov = 2).
+/// constants of the tutorial's Table 1 (c_m = 1, alpha_cov = 2). On a 10-D sphere over [-5, 5]
+/// with the optimum at 1.234 in every coordinate it reached f < 1e-6 after 978 .. 1,217
+/// evaluations (seeds 0 .. 9; tests/sampler/cmaes_sampler_test.cc).
+///
+/// With `with_margin` (default), discretized coordinates (int, stepped float) follow
+/// "CMA-ES with Margin" (R. Hamano, S. Saito, M. Nomura, S. Shirakawa, "CMA-ES with Margin:
+/// Lower-Bounding Marginal Probability for Mixed-Integer Black-Box Optimization", GECCO 2022,
+/// arXiv:2205.13482):
+///  - a candidate is x ~ N(m, sigma^2 C) as usual; a discretized coordinate j is evaluated at
+///    v_j = m_j + A_jj (x_j - m_j), A a diagonal matrix (the identity for continuous coordinates),
+///    rounded to its cell; the distribution update uses x (the paper's sec. 3);
+///  - after every update, for each discretized j: let l_low < m_j <= l_up be the cell thresholds
+///    around m_j (in the unit cube; the midpoints between consecutive values), s = sigma A_jj
+///    sqrt(C_jj), p_low = Phi((l_low - m_j) / s), p_up = 1 - Phi((l_up - m_j) / s) (the marginal
+///    probabilities of leaving the cell downwards / upwards) and p_mid = 1 - p_low - p_up;
+///  - cell at the end of the range (one threshold l): if min(p_low, p_up) < alpha the mean moves
+///    to m_j = l + sign(m_j - l) s Phi^-1(1 - alpha), so that crossing l has probability alpha;
+///  - inner cell: p'_low = max(p_low, alpha / 2), p'_up = max(p_up, alpha / 2), renormalized as
+///    p''_k = p'_k + (1 - p'_low - p'_up - p_mid) (p'_k - alpha / 2) /
+///    (p'_low + p_mid + p'_up - 3 alpha / 2), clipped to [1e-10, 0.5 - 1e-10]; then with
+///    q_k = Phi^-1(1 - p''_k), m_j and A_jj solve (l_low - m_j) / s = -q_low and
+///    (l_up - m_j) / s = q_up with sigma and C fixed: A_jj = (l_up - l_low) / ((q_low + q_up)
+///    sigma sqrt(C_jj)), m_j = (l_low q_up + l_up q_low) / (q_low + q_up) (the paper's eqs. for the
+///    margin correction; alpha = 1 / (n lambda) by default).
+/// Without the margin, a coordinate whose sigma sqrt(C_jj) falls well below a cell's width stays
+/// on its value for good (on 6 ints in [-10, 10], f = sum (x_i - 3)^2, seed 3 stalled at f = 2
+/// after 600 evaluations; with the margin every seed 0 .. 9 reached 0; see the tests).
 ///  - search space: the float and int parameters (single-valued ones left out) of the study's
 ///    first COMPLETE trial (lowest number), fixed once found. Categorical parameters and
 ///    parameters outside the space are sampled independently at random, as Optuna does. A space
@@ -383,7 +417,7 @@ std::unique_ptr<Sampler> make_grid_sampler(const nlohmann::json& options);
 /// make_qmc_sampler: {"qmc_type": "sobol" | "halton", "scramble", "seed"}.
 std::unique_ptr<Sampler> make_qmc_sampler(const nlohmann::json& options);
 /// make_cmaes_sampler: {"sigma0", "seed", "n_startup_trials", "restart_strategy": "none" | "ipop",
-/// "popsize"}.
+/// "popsize", "with_margin", "margin"}.
 std::unique_ptr<Sampler> make_cmaes_sampler(const nlohmann::json& options);
 
 }  // namespace autoglm

@@ -1,5 +1,6 @@
 // CmaEsSampler: (mu/mu_w, lambda)-CMA-ES in the unit cube (see samplers.h), after Hansen,
-// "The CMA Evolution Strategy: A Tutorial" (arXiv:1604.00772, 2016), Table 1 and Fig. 6.
+// "The CMA Evolution Strategy: A Tutorial" (arXiv:1604.00772, 2016), Table 1 and Fig. 6, with the
+// margin of Hamano et al., "CMA-ES with Margin" (GECCO 2022) for discretized coordinates.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -25,6 +26,92 @@ double std_normal(std::mt19937_64& rng) {
 
 double uniform01(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
 
+/// Phi(x), the standard normal CDF.
+double normal_cdf(double x) { return 0.5 * std::erfc(-x * M_SQRT1_2); }
+
+/// Phi^-1(p) for p in (0, 1): Acklam's rational approximation (relative error ~1e-9) refined by
+/// two Halley steps on Phi(x) - p (then accurate to a few ulps).
+double normal_quantile(double p) {
+  static constexpr double a[] = {-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
+                                 1.383577518672690e+02,  -3.066479806614716e+01, 2.506628277459239e+00};
+  static constexpr double b[] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
+                                 6.680131188771972e+01,  -1.328068155288572e+01};
+  static constexpr double c[] = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
+                                 -2.549732539343734e+00, 4.374664141464968e+00,  2.938163982698783e+00};
+  static constexpr double d[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
+                                 3.754408661907416e+00};
+  auto tail = [&](double q) {
+    return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+           ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1.0);
+  };
+  double x;
+  if (p < 0.02425) {
+    x = tail(std::sqrt(-2.0 * std::log(p)));
+  } else if (p > 1.0 - 0.02425) {
+    x = -tail(std::sqrt(-2.0 * std::log1p(-p)));
+  } else {
+    const double q = p - 0.5, r = q * q;
+    x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
+        (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1.0);
+  }
+  for (int i = 0; i < 2; ++i) {  // Halley: e = Phi(x) - p, u = e / phi(x)
+    const double e = normal_cdf(x) - p;
+    const double u = e * std::sqrt(2.0 * M_PI) * std::exp(0.5 * x * x);
+    x -= u / (1.0 + 0.5 * x * u);
+  }
+  return x;
+}
+
+/// A discretized coordinate of the unit cube (int or stepped float): its K values split [0, 1]
+/// into K cells, as QMCSampler::from_unit maps a unit coordinate to a value.
+struct DiscreteDim {
+  int dim = 0;        // coordinate index
+  int64_t k = 0;      // number of values (>= 2)
+  bool log = false;   // log int: cells of equal width in log space
+  double log_low = 0, log_span = 0, low = 0;  // log int: ln(low - 0.5), ln(high + 0.5) - ln(low - 0.5), low
+
+  /// The threshold between value i - 1 and value i (1 <= i <= K - 1), in [0, 1].
+  double threshold(int64_t i) const {
+    if (!log) return static_cast<double>(i) / static_cast<double>(k);
+    return (std::log(low + static_cast<double>(i) - 0.5) - log_low) / log_span;
+  }
+  /// The number of thresholds strictly below u (0 .. K - 1).
+  int64_t thresholds_below(double u) const {
+    int64_t lo = 0, hi = k - 1;  // answer in [lo, hi]
+    while (lo < hi) {
+      const int64_t mid = lo + (hi - lo + 1) / 2;
+      if (threshold(mid) < u) lo = mid; else hi = mid - 1;
+    }
+    return lo;
+  }
+};
+
+/// The discretized coordinates of `space` (sorted names = coordinate order).
+std::vector<DiscreteDim> discrete_dims(const SearchSpace& space) {
+  std::vector<DiscreteDim> out;
+  int dim = 0;
+  for (const auto& [name, dist] : space) {
+    DiscreteDim d;
+    d.dim = dim++;
+    if (auto f = std::get_if<FloatDistribution>(&dist)) {
+      if (!f->step) continue;
+      d.k = static_cast<int64_t>(std::llround((f->high - f->low) / *f->step)) + 1;
+    } else if (auto i = std::get_if<IntDistribution>(&dist)) {
+      d.k = (i->high - i->low) / i->step + 1;
+      if (i->log) {
+        d.log = true;
+        d.low = static_cast<double>(i->low);
+        d.log_low = std::log(d.low - 0.5);
+        d.log_span = std::log(static_cast<double>(i->high) + 0.5) - d.log_low;
+      }
+    } else {
+      continue;
+    }
+    if (d.k >= 2) out.push_back(d);
+  }
+  return out;
+}
+
 }  // namespace
 
 struct CmaEsSampler::State {
@@ -39,8 +126,18 @@ struct CmaEsSampler::State {
   int generation = 0;   // updates since the last (re)start
   int total_generations = 0;
   int restarts = 0;
-  // Current generation: trial number -> candidate (clipped to the cube), and the told results.
-  std::map<int, Eigen::VectorXd> pending;
+  // Margin (CMA-ES with Margin): the discretized coordinates, the diagonal of A and alpha.
+  std::vector<DiscreteDim> discrete;
+  Eigen::VectorXd A;
+  double alpha = 0;
+  std::optional<double> alpha_option;  // CmaEsSamplerOptions::margin
+  // Current generation: trial number -> candidate x (clipped to the cube; what the update sees)
+  // and v, the point evaluated (x with the margin's affine map on discretized coordinates), and
+  // the told results.
+  struct Candidate {
+    Eigen::VectorXd x, v;
+  };
+  std::map<int, Candidate> pending;
   std::vector<std::pair<double, Eigen::VectorXd>> results;
 
   void init(int dims, int lam, const Eigen::VectorXd& m, double sigma0) {
@@ -65,16 +162,55 @@ struct CmaEsSampler::State {
     C = Eigen::MatrixXd::Identity(n, n);
     B = Eigen::MatrixXd::Identity(n, n);
     D = Eigen::VectorXd::Ones(n);
+    A = Eigen::VectorXd::Ones(n);
+    alpha = alpha_option ? *alpha_option : 1.0 / (nd * lambda);
     generation = 0;
     pending.clear();
     results.clear();
   }
 
-  Eigen::VectorXd draw(std::mt19937_64& rng) const {
+  Candidate draw(std::mt19937_64& rng) const {
     Eigen::VectorXd z(n);
     for (int i = 0; i < n; ++i) z[i] = std_normal(rng);
-    Eigen::VectorXd x = mean + sigma * (B * D.cwiseProduct(z));
-    return x.cwiseMax(0.0).cwiseMin(1.0);
+    Candidate c;
+    c.x = (mean + sigma * (B * D.cwiseProduct(z))).cwiseMax(0.0).cwiseMin(1.0);
+    c.v = c.x;
+    for (const DiscreteDim& d : discrete) c.v[d.dim] = mean[d.dim] + A[d.dim] * (c.x[d.dim] - mean[d.dim]);
+    return c;
+  }
+
+  /// The margin correction of Hamano et al. (2022) after an update (see samplers.h): moves the mean
+  /// of each discretized coordinate, and rescales A there, so that the marginal probability of
+  /// leaving the mean's cell is at least alpha (alpha / 2 on each side of an inner cell).
+  void correct_margin() {
+    for (const DiscreteDim& d : discrete) {
+      const int j = d.dim;
+      double& m = mean[j];
+      const int64_t below = d.thresholds_below(m);
+      const double l_low = d.threshold(std::clamp<int64_t>(below, 1, d.k - 1));
+      const double l_up = d.threshold(std::clamp<int64_t>(below + 1, 1, d.k - 1));
+      const double sd_c = std::sqrt(C(j, j));
+      const double s = sigma * A[j] * sd_c;
+      if (!(s > 0) || !std::isfinite(s)) continue;
+      const double p_low = normal_cdf((l_low - m) / s);
+      const double p_up = normal_cdf((m - l_up) / s);
+      const double p_mid = 1.0 - p_low - p_up;
+      if (std::max(p_low, p_up) > 0.5) {  // a cell at the end of the range: one threshold
+        if (std::min(p_low, p_up) < alpha) {
+          const double side = m > l_up ? 1.0 : (m < l_up ? -1.0 : 0.0);
+          m = l_up + side * s * normal_quantile(1.0 - alpha);
+        }
+        continue;
+      }
+      const double half = 0.5 * alpha;
+      const double pl = std::max(p_low, half), pu = std::max(p_up, half);
+      const double excess = 1.0 - pl - pu - p_mid, denom = pl + p_mid + pu - 3.0 * half;
+      const double pl2 = std::clamp(pl + excess * (pl - half) / denom, 1e-10, 0.5 - 1e-10);
+      const double pu2 = std::clamp(pu + excess * (pu - half) / denom, 1e-10, 0.5 - 1e-10);
+      const double q_low = normal_quantile(1.0 - pl2), q_up = normal_quantile(1.0 - pu2);
+      A[j] = (l_up - l_low) / ((q_low + q_up) * sigma * sd_c);
+      m = (l_low * q_up + l_up * q_low) / (q_low + q_up);
+    }
   }
 
   /// One update from the lambda results (values to minimize). Returns false when the state
@@ -109,6 +245,7 @@ struct CmaEsSampler::State {
     D = ev.cwiseMax(1e-300).cwiseSqrt();
     pending.clear();
     results.clear();
+    correct_margin();
     if (!(min_ev > 0) || !std::isfinite(max_ev) || max_ev / min_ev > 1e14) return false;
     if (flat) return false;
     if (!std::isfinite(sigma) || sigma * std::sqrt(C.diagonal().maxCoeff()) < 1e-11) return false;
@@ -126,6 +263,8 @@ void CmaEsSamplerOptions::validate() const {
     throw ConfigError("sampler 'cmaes': n_startup_trials must be >= 0, got " + std::to_string(n_startup_trials));
   if (popsize && *popsize < 2)
     throw ConfigError("sampler 'cmaes': popsize must be >= 2, got " + std::to_string(*popsize));
+  if (margin && !(*margin > 0.0 && *margin < 0.5))
+    throw ConfigError("sampler 'cmaes': margin must be in (0, 0.5), got " + std::to_string(*margin));
 }
 
 CmaEsSampler::CmaEsSampler(CmaEsSamplerOptions options) : options_(std::move(options)) {
@@ -173,16 +312,18 @@ std::map<std::string, double> CmaEsSampler::sample_relative(const StudyView& stu
   const int n = static_cast<int>(search_space.size());
   if (!state_) {
     state_ = std::make_unique<State>();
+    if (options_.with_margin) state_->discrete = discrete_dims(search_space);
+    state_->alpha_option = options_.margin;
     const int lam = options_.popsize ? *options_.popsize : 4 + static_cast<int>(std::floor(3.0 * std::log(n)));
     state_->init(n, lam, Eigen::VectorXd::Constant(n, 0.5), options_.sigma0);
   }
   if (state_->n != n) return out;  // a different space than the fixed one: nothing joint
   auto it = state_->pending.find(trial.number);
   if (it == state_->pending.end()) it = state_->pending.emplace(trial.number, state_->draw(rng_)).first;
-  const Eigen::VectorXd& x = it->second;
+  const Eigen::VectorXd& x = it->second.v;
   int d = 0;
   for (const auto& [name, dist] : search_space)  // sorted names
-    out.emplace(name, QMCSampler::from_unit(std::min(x[d++], std::nextafter(1.0, 0.0)), dist));
+    out.emplace(name, QMCSampler::from_unit(std::clamp(x[d++], 0.0, std::nextafter(1.0, 0.0)), dist));
   return out;
 }
 
@@ -197,7 +338,7 @@ void CmaEsSampler::after_trial(const StudyView& study, const FrozenTrial& trial,
     return;
   }
   const bool maximize = study.directions().at(0) == StudyDirection::MAXIMIZE;
-  state_->results.emplace_back(maximize ? -values[0] : values[0], it->second);
+  state_->results.emplace_back(maximize ? -values[0] : values[0], it->second.x);
   state_->pending.erase(it);
   if (static_cast<int>(state_->results.size()) < state_->lambda) return;
   const bool healthy = state_->update();
@@ -232,6 +373,8 @@ std::unique_ptr<Sampler> make_cmaes_sampler(const nlohmann::json& options) {
   o.n_startup_trials = r.get<int>("n_startup_trials", o.n_startup_trials);
   o.restart_strategy = r.get<std::string>("restart_strategy", o.restart_strategy);
   o.popsize = r.get_optional<int>("popsize");
+  o.with_margin = r.get<bool>("with_margin", o.with_margin);
+  o.margin = r.get_optional<double>("margin");
   r.finish();
   if (o.restart_strategy != "none" && o.restart_strategy != "ipop")
     r.fail("restart_strategy", "must be 'none' or 'ipop', got '" + o.restart_strategy + "'" +

@@ -244,7 +244,8 @@ void TPESampler::begin_trial_(const StudyView& study, const FrozenTrial& trial) 
   if (options_.constant_liar) {
     // RUNNING trials come and go: read them with the history and rebuild every trial.
     o.liar_trials = study.get_trials(observed_states(true));
-    for (const FrozenTrial& t : o.liar_trials) o.trials.push_back(&t);
+    for (const FrozenTrial& t : o.liar_trials)
+      if (tpe::observation_score(t, directions, true)) o.trials.push_back(&t);
     extend = false;
     o.from_liar = true;
     o.source.reset();
