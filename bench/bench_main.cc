@@ -77,13 +77,14 @@ Done scan_results(const std::string& dir) {
       nlohmann::json r = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
       if (!r.is_object() || !r.contains("kind")) continue;
       try {
-        const std::string kind = r["kind"];
+        const std::string kind = r.at("kind").get<std::string>();
+        const std::string optimizer = r.value("optimizer", "");
         if (kind == "trial") {
-          done.trials[{r["optimizer"], r["problem"], r["dim"], r["seed"], r["budget"]}].insert(r["trial"].get<int>());
-        } else if (kind == "overhead") {
-          done.overhead.insert({r["optimizer"], r["n"], r["d"]});
-        } else if (kind == "e2e") {
-          done.e2e.insert({r["optimizer"], r["n"], r["d"]});
+          done.trials[{optimizer, r.at("problem").get<std::string>(), r.at("dim").get<int>(),
+                       r.at("seed").get<int64_t>(), r.at("budget").get<int>()}]
+              .insert(r.at("trial").get<int>());
+        } else if (kind == "overhead" || kind == "e2e") {
+          (kind == "e2e" ? done.e2e : done.overhead).insert({optimizer, r.at("n").get<int>(), r.at("d").get<int>()});
         }
       } catch (const nlohmann::json::exception&) {
         // A row of another shape: not ours to count.

@@ -366,7 +366,7 @@ def main():
           "## How to run", "", HOW_TO_RUN, "", "## Modes", "", MODES, "",
           "## This run", "",
           "- mode: **%s**; date: %s%s" % (args.mode, datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
-                                         ("; wall time %.0f s (build excluded)" % args.wall_seconds)
+                                         ("; wall time of the last run.sh invocation %.0f s (build excluded; a resumed run counts only itself)" % args.wall_seconds)
                                          if args.wall_seconds else ""),
           "- machine: %s cores (`nproc`), %s, %s RAM, Linux %s" % (info["nproc"], info["cpu"], info["mem"],
                                                                  info["kernel"]),
@@ -467,6 +467,14 @@ def main():
                         row.append("—")
                 table.append(row)
         md += [md_table(["n", "d"] + opts + ["tpe ratio", "random ratio"], table), ""]
+        # Optuna TPE against the anchor figures of REFERENCE.md (same kind of 2-core machine).
+        anchors = {(100, 10): 28, (1000, 10): 117, (100, 2): 6, (1000, 2): 22}
+        seen = [(nd, overhead[("optuna-tpe",) + nd]) for nd in anchors if ("optuna-tpe",) + nd in overhead]
+        if seen:
+            md += ["Sanity check of the Optuna side against REFERENCE.md's anchor figures (Optuna TPE ms per trial): " +
+                   "; ".join("n=%d d=%d: %.1f wall / %.1f CPU here, %d there" % (nd[0], nd[1], r["ms_per_trial"],
+                                                                              r.get("cpu_ms_per_trial", float("nan")),
+                                                                              anchors[nd]) for nd, r in seen) + ".", ""]
     for (opt, n, d), e in sorted(e2e.items()):
         checkpoints = ", ".join("%s: %.1f s" % (k, v) for k, v in sorted(e.get("elapsed_at", {}).items(),
                                                                       key=lambda kv: int(kv[0])))

@@ -5,8 +5,8 @@
 #
 # Usage: bench/run.sh [--quick|--full|--smoke] [--jobs N] [--build-dir DIR] [--no-build]
 #                     [--bin-dir DIR] [--results-dir DIR] [--report FILE] [--fresh]
-#   --quick        (default) what docs/benchmarks.md shows; about 3-4 minutes on 2 cores
-#   --full         every suite at full size; about 35 minutes with --jobs 2
+#   --quick        (default) what docs/benchmarks.md shows; ~2.5 min on 2 idle cores, <5 min busy
+#   --full         every suite at full size; ~30 min (estimate) with the default 2 jobs
 #   --smoke        seconds; results and page go to the results folder (ctest bench_smoke)
 #   --jobs N       quality runs in N processes (default 2, or 1 on one core); overhead runs alone
 #   --build-dir    CMake build folder (default build/; configured with torch off if new)
@@ -31,7 +31,7 @@ while (($#)); do
     --report) REPORT=$(realpath -m "$2"); shift ;;
     --no-build) NO_BUILD=1 ;;
     --fresh) FRESH=1 ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
   shift

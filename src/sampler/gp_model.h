@@ -95,7 +95,7 @@ KernelParams fit_kernel_params(const Eigen::MatrixXd& X, const Eigen::VectorXd& 
                                const std::vector<Eigen::VectorXd>& starts, const FitOptions& options,
                                double* best_value = nullptr, int* evaluations = nullptr);
 
-/// The posterior of a fitted GP: O(n^3) construction (Cholesky and K^-1), then O(n d + n^2) per
+/// The posterior of a fitted GP: O(n^3) construction (Cholesky and L^-1), then O(n d + n^2) per
 /// query point. The variance is that of the latent f (no observation noise).
 class GPRegressor {
  public:

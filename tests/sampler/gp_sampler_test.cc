@@ -424,6 +424,32 @@ TEST(GPSampler, NeverProposesAnEvaluatedPointInAContinuousSpace) {
     EXPECT_TRUE(seen.emplace(t.params.at("x"), t.params.at("y")).second) << "trial " << t.number << " repeats a point";
 }
 
+TEST(GPSampler, ProposalAvoidsAnObservationAtTheAcquisitionMaximum) {
+  // f(x) = x on [0, 1], observed on a grid that includes the minimizer x = 0 (a corner where
+  // the L-BFGS-B refinement of log EI ends): the proposal must be a new point, still near 0.
+  const FloatDistribution fd{0.0, 1.0};
+  std::vector<FrozenTrial> trials;
+  for (int i = 0; i <= 10; ++i) {
+    FrozenTrial t;
+    t.number = i;
+    t.trial_id = i;
+    t.state = TrialState::COMPLETE;
+    t.params = {{"x", i / 10.0}};
+    t.distributions = {{"x", fd}};
+    t.values = {i / 10.0};
+    trials.push_back(t);
+  }
+  HistoryView view("d", {StudyDirection::MINIMIZE}, trials);
+  for (bool deterministic : {false, true}) {
+    GPSampler g({.seed = 3, .n_startup_trials = 2, .deterministic_objective = deterministic});
+    FrozenTrial next;
+    next.number = 11;
+    const double x = g.sample_relative(view, next, g.infer_relative_search_space(view, next)).at("x");
+    for (const auto& t : trials) EXPECT_GT(std::abs(x - t.params.at("x")), 1e-12) << "deterministic " << deterministic;
+    EXPECT_LT(x, 0.1) << "deterministic " << deterministic;
+  }
+}
+
 TEST(GPSampler, SmallDiscreteSpaceIsExploredWithoutErrors) {
   auto s = make_study(gp_sampler(5, {.n_startup_trials = 3, .deterministic_objective = true}));
   s->optimize(
