@@ -239,7 +239,7 @@ def md_table(header, rows):
 
 HOW_TO_RUN = """\
 ```
-bench/run.sh --quick            # the figures below: ~2.5 min on 2 idle cores after the build
+bench/run.sh --quick            # the figures below: ~2 min on 2 cores after the build
 bench/run.sh --full             # everything (suites A, B at d=5 and d=10, C, F); see "Modes"
 bench/run.sh --smoke            # seconds; what ctest's bench_smoke test runs (label "bench")
 bench/run.sh --quick --build-dir build-bench   # another build folder (default build/)
@@ -254,7 +254,7 @@ MODES = """\
 | mode | quality suites (same seeds for every optimizer) | F (overhead) | duration, 2 cores |
 |---|---|---|---|
 | smoke | A: branin; C: hartmann6_mixed; 15 evals, 2 seeds; ours random / tpe / auto, optuna-tpe, dlib | tpe and optuna-tpe at n=100, d=2 (5 trials); a 200-trial TPE study | ~10 s |
-| quick | A: branin, six_hump_camel, hartmann3, hartmann6 (100 evals); B at d=5: rosenbrock, ackley, levy, rastrigin (200 evals); C: hartmann6_mixed (150 evals); 3 seeds; all 7 optimizers | all samplers at n = 100, 1000 and d = 2, 10 (GP: n = 100, and n = 200 at d = 10); the 10,000-trial 10-D TPE study | ~2.5 min idle (estimate: 2 min of CPU per core); 3.9-4.6 min measured at load average 6-7 |
+| quick | A: branin, six_hump_camel, hartmann3, hartmann6 (100 evals); B at d=5: rosenbrock, ackley, levy, rastrigin (200 evals); C: hartmann6_mixed (150 evals); 3 seeds; all 7 optimizers | all samplers at n = 100, 1000 and d = 2, 10 (GP: n = 100, and n = 200 at d = 10); the 10,000-trial 10-D TPE study | 108 s measured (load average 4 from other work), 229-275 s at load average 6-8 |
 | full | A (100 evals, 30 seeds); B: 6 functions at d=5 (200 evals) and d=10 (300 evals), 20 seeds; C: hartmann6_mixed, rosenbrock_mixed (150 evals, 20 seeds); all 7 optimizers | n = 100, 1000, 5000; d = 2, 10 (GP: n <= 200); the 10,000-trial study | estimated ~30 min idle with the default 2 jobs (~3,100 CPU-seconds, mostly Optuna TPE and our auto/GP at d=10), ~1 h with --jobs 1 or on a busy machine |
 
 Quick-mode statistics are indicative only: 3 seeds, and suite B without styblinski_tang, griewank

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <iostream>
 #include <limits>
+#include <numeric>
 #include <set>
 
 #include "autoglm/error.h"
@@ -169,12 +170,55 @@ struct TPESampler::Observations {
   std::vector<tpe::Score> scores;
   int n_finished = 0;
   std::map<std::string, Column> columns;
+  /// Single objective: the observations ranked as split_observation_pairs ranks them, by
+  /// (step_key, value with NaN last, index), kept sorted as observations are added.
+  std::vector<int> ranked;
+  std::vector<int> position;  // scratch: observation -> index among g's components
 
   void reset() {
     ids.clear();
     scores.clear();
     n_finished = 0;
     columns.clear();
+    ranked.clear();
+  }
+
+  /// Whether observation a ranks before observation b (single objective).
+  bool ranks_before(int a, int b) const {
+    const tpe::Score &x = scores[a], &y = scores[b];
+    if (x.step_key != y.step_key) return x.step_key < y.step_key;
+    const double u = x.values[0], v = y.values[0];
+    if (std::isnan(u) != std::isnan(v)) return std::isnan(v);
+    if (!std::isnan(u) && u != v) return u < v;
+    return a < b;
+  }
+
+  /// Adds observation `i` (the last one) to `ranked`.
+  void rank(int i) {
+    ranked.insert(std::upper_bound(ranked.begin(), ranked.end(), i, [&](int a, int b) { return ranks_before(a, b); }),
+                  i);
+  }
+
+  /// split_observation_pairs(scores, n_below): for a single objective from `ranked` (the first
+  /// n_below, then ascending), O(n) instead of a selection over the scores.
+  void split(int n_below, bool single_objective) {
+    if (!single_objective) {
+      std::tie(below, above) = tpe::split_observation_pairs(scores, n_below);
+    } else {
+      const int n = static_cast<int>(scores.size());
+      n_below = std::clamp(n_below, 0, n);
+      below.assign(ranked.begin(), ranked.begin() + n_below);
+      std::sort(below.begin(), below.end());
+      above.clear();
+      above.reserve(n - n_below);
+      size_t j = 0;
+      for (int i = 0; i < n; ++i) {
+        if (j < below.size() && below[j] == i) { ++j; continue; }
+        above.push_back(i);
+      }
+    }
+    is_below.assign(scores.size(), 0);
+    for (int i : below) is_below[i] = 1;
   }
 
   /// The column of `name` for `distribution`, extended to every observation.
@@ -185,17 +229,25 @@ struct TPESampler::Observations {
       it = columns.emplace(name, Column{distribution, {}, {}, {}, {}}).first;
     }
     Column& col = it->second;
-    for (size_t j = col.internal.size(); j < trials.size(); ++j) {
+    const size_t known = col.internal.size();
+    std::vector<int> added;
+    for (size_t j = known; j < trials.size(); ++j) {
       double v = observed_value(*trials[j], name, distribution);
       const double x = std::isnan(v) ? v : tpe::to_parzen_space(distribution, v);
       if (std::isnan(x)) v = x;  // (a value outside a log distribution's domain: missing too)
       col.internal.push_back(v);
       col.transformed.push_back(x);
-      if (std::isnan(x)) continue;
-      // j is the largest index so far, so it goes after the values equal to x.
-      auto pos = std::upper_bound(col.sorted.begin(), col.sorted.end(), x,
-                                  [&](double value, int k) { return value < col.transformed[k]; });
-      col.sorted.insert(pos, static_cast<int>(j));
+      if (!std::isnan(x)) added.push_back(static_cast<int>(j));
+    }
+    // Into the (value, index) order: the new indices are the largest, so they go after equal values.
+    auto by_value = [&](int a, int b) { return col.transformed[a] < col.transformed[b]; };
+    if (added.size() <= 8) {
+      for (int j : added) col.sorted.insert(std::upper_bound(col.sorted.begin(), col.sorted.end(), j, by_value), j);
+    } else {  // many at once (a rebuilt history): sort them and merge
+      std::stable_sort(added.begin(), added.end(), by_value);
+      std::vector<int> merged(col.sorted.size() + added.size());
+      std::merge(col.sorted.begin(), col.sorted.end(), added.begin(), added.end(), merged.begin(), by_value);
+      col.sorted = std::move(merged);
     }
     return col;
   }
@@ -274,11 +326,21 @@ void TPESampler::begin_trial_(const StudyView& study, const FrozenTrial& trial) 
     extend = false;
   }
   if (!extend) o.reset();
-  for (size_t j = o.ids.size(); j < o.trials.size(); ++j) {
+  const size_t known = o.ids.size();
+  for (size_t j = known; j < o.trials.size(); ++j) {
     const FrozenTrial& t = *o.trials[j];
     o.ids.push_back(t.trial_id);
     o.scores.push_back(*tpe::observation_score(t, directions, options_.constant_liar));
     if (t.state != TrialState::RUNNING) ++o.n_finished;
+  }
+  if (directions.size() == 1) {
+    if (known == 0) {  // rebuilt: one sort
+      o.ranked.resize(o.ids.size());
+      std::iota(o.ranked.begin(), o.ranked.end(), 0);
+      std::sort(o.ranked.begin(), o.ranked.end(), [&](int a, int b) { return o.ranks_before(a, b); });
+    } else {
+      for (size_t j = known; j < o.ids.size(); ++j) o.rank(static_cast<int>(j));
+    }
   }
 }
 
@@ -412,9 +474,7 @@ double TPESampler::sample_independent(const StudyView& study, const FrozenTrial&
   }
 
   if (!o.split_done) {
-    std::tie(o.below, o.above) = tpe::split_observation_pairs(o.scores, options_.gamma(o.n_finished));
-    o.is_below.assign(o.scores.size(), 0);
-    for (int i : o.below) o.is_below[i] = 1;
+    o.split(options_.gamma(o.n_finished), o.directions.size() == 1);
     o.split_done = true;
   }
   tpe::ParzenEstimatorParameters p{options_.consider_prior, options_.prior_weight, options_.consider_magic_clip,
@@ -434,7 +494,9 @@ double TPESampler::sample_independent(const StudyView& study, const FrozenTrial&
   // g(x) from the kept sort order and masses: the observations above, in history order, and their
   // stable argsort (the column's order restricted to them).
   std::vector<double> xs;
-  std::vector<int> ids, order, position(o.scores.size(), -1);
+  std::vector<int> ids, order;
+  std::vector<int>& position = o.position;
+  position.assign(o.scores.size(), -1);
   xs.reserve(o.above.size());
   ids.reserve(o.above.size());
   for (int i : o.above)

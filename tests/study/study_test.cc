@@ -6,6 +6,9 @@
 #include <fstream>
 #include <set>
 #include <thread>
+#include <tuple>
+#include <atomic>
+#include <chrono>
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -189,6 +192,119 @@ TEST(Study, ParallelJobsCallbacksAndTimeout) {
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   EXPECT_LT(secs, 1.0);
   EXPECT_GT(study->trials().size(), 22u);
+}
+
+/// The finished trials as the storage has them (number, state, values, params).
+std::vector<std::tuple<int, TrialState, std::vector<double>, std::map<std::string, double>>> summary(
+    const std::vector<FrozenTrial>& trials) {
+  std::vector<std::tuple<int, TrialState, std::vector<double>, std::map<std::string, double>>> out;
+  for (const auto& t : trials) out.emplace_back(t.number, t.state, t.values, t.params);
+  return out;
+}
+
+TEST(Study, FinishedTrialsSnapshotFollowsTheStorage) {
+  auto study = memory_study();
+  auto storage = study->storage_ptr();
+  auto from_storage = [&] { return storage->get_all_trials(study->study_id(), StudyView::finished_states()); };
+  auto run = [&](TrialState state) {
+    Trial t = study->ask();
+    const double x = t.suggest_float("x", 0.0, 1.0);
+    if (state == TrialState::COMPLETE) study->tell(t, x);
+    else study->tell(t.number(), state);
+  };
+  for (TrialState st : {TrialState::COMPLETE, TrialState::FAIL, TrialState::PRUNED, TrialState::COMPLETE}) run(st);
+  Trial running = study->ask();  // RUNNING: not in the snapshot
+  study->enqueue_trial({{"x", 0.5}});  // WAITING: not in it either
+  auto held = study->finished_trials_snapshot();
+  EXPECT_EQ(summary(*held), summary(from_storage()));
+  ASSERT_EQ(held->size(), 4u);
+
+  // A held snapshot never changes; the next call sees the new trial.
+  study->tell(running, 0.25);
+  EXPECT_EQ(held->size(), 4u);
+  EXPECT_EQ(summary(*study->finished_trials_snapshot()), summary(from_storage()));
+  held.reset();
+
+  // Not held by anyone, the list is extended in place (no copy of the history per trial).
+  const void* list = study->finished_trials_snapshot().get();
+  run(TrialState::COMPLETE);
+  run(TrialState::COMPLETE);
+  EXPECT_EQ(study->finished_trials_snapshot().get(), list);
+  EXPECT_EQ(summary(*study->finished_trials_snapshot()), summary(from_storage()));
+
+  // Trials finished by other writers: another Study object on the storage, a template trial
+  // written to the storage directly, a stale trial failed by fail_stale_trials.
+  auto other = Study::load(storage, "s", make_sampler({{"name", "random"}, {"seed", 2}}));
+  Trial t = other->ask();
+  other->tell(t, t.suggest_float("x", 0.0, 1.0));
+  FrozenTrial done;
+  done.state = TrialState::COMPLETE;
+  done.values = {-1.0};  // the best value: every other is x in [0, 1]
+  storage->create_new_trial(study->study_id(), done);
+  EXPECT_EQ(summary(*study->finished_trials_snapshot()), summary(from_storage()));
+  EXPECT_EQ(study->finished_trials_snapshot()->size(), 9u);
+
+  // get_trials of finished states and best_trial read the snapshot, with the storage's results.
+  EXPECT_EQ(summary(study->get_trials(std::vector<TrialState>{TrialState::COMPLETE})),
+            summary(storage->get_all_trials(study->study_id(), std::vector<TrialState>{TrialState::COMPLETE})));
+  EXPECT_EQ(summary(study->get_trials(std::vector<TrialState>{TrialState::PRUNED, TrialState::FAIL})),
+            summary(storage->get_all_trials(study->study_id(), std::vector<TrialState>{TrialState::PRUNED, TrialState::FAIL})));
+  EXPECT_EQ(study->best_value(), -1.0);
+  EXPECT_EQ(study->best_trial().number, 8);
+}
+
+TEST(Study, FinishedTrialsSnapshotWithParallelWorkers) {
+  auto study = memory_study("tpe");
+  std::atomic<bool> stop{false};
+  std::thread reader([&] {  // holds snapshots while the workers tell: they must copy, not mutate
+    while (!stop) {
+      auto snap = study->finished_trials_snapshot();
+      const size_t n = snap->size();
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+      EXPECT_EQ(snap->size(), n);
+      for (size_t i = 1; i < snap->size(); ++i) EXPECT_LT((*snap)[i - 1].number, (*snap)[i].number);
+    }
+  });
+  study->optimize([](Trial& t) { return t.suggest_float("x", -1.0, 1.0) * t.suggest_float("y", -1.0, 1.0); },
+                  {.n_trials = 120, .n_jobs = 3});
+  stop = true;
+  reader.join();
+  auto storage = study->storage_ptr();
+  EXPECT_EQ(summary(*study->finished_trials_snapshot()),
+            summary(storage->get_all_trials(study->study_id(), StudyView::finished_states())));
+  EXPECT_EQ(study->finished_trials_snapshot()->size(), 120u);
+}
+
+// The in-memory storage counts trials per state (get_n_trials and pop_waiting_trial no longer walk
+// the history): the counts follow every state change.
+TEST(Study, InMemoryStateCountsFollowTransitions) {
+  auto study = memory_study();
+  auto& storage = study->storage();
+  const int64_t id = study->study_id();
+  auto count = [&](std::vector<TrialState> states) { return storage.get_n_trials(id, states); };
+  study->enqueue_trial({{"x", 0.5}});
+  study->enqueue_trial({{"x", 0.25}});
+  EXPECT_EQ(count({TrialState::WAITING}), 2);
+  Trial a = study->ask();  // takes a waiting trial
+  EXPECT_EQ(count({TrialState::WAITING}), 1);
+  EXPECT_EQ(count({TrialState::RUNNING}), 1);
+  study->tell(a, 1.0);
+  Trial b = study->ask();
+  Trial c = study->ask();  // a new trial: nothing waiting
+  EXPECT_EQ(count({TrialState::WAITING}), 0);
+  EXPECT_FALSE(storage.pop_waiting_trial(id).has_value());
+  study->tell(b.number(), TrialState::FAIL);
+  EXPECT_EQ(count({TrialState::COMPLETE, TrialState::COMPLETE}), 1);  // a state listed twice counts once
+  EXPECT_EQ(count({TrialState::COMPLETE, TrialState::FAIL, TrialState::RUNNING}), 3);
+  EXPECT_EQ(count({}), 0);
+  EXPECT_EQ(storage.get_n_trials(id), 3);
+  for (TrialState st : {TrialState::WAITING, TrialState::RUNNING, TrialState::COMPLETE, TrialState::PRUNED,
+                        TrialState::FAIL}) {
+    int walked = 0;
+    for (const auto& t : study->trials()) walked += t.state == st;
+    EXPECT_EQ(count({st}), walked) << to_string(st);
+  }
+  (void)c;
 }
 
 TEST(Study, LoadIfExistsAndDirectionMismatch) {
