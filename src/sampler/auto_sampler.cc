@@ -147,9 +147,7 @@ Sampler& AutoSampler::delegate_(Choice choice, bool multi_objective) {
       o.seed = seed;
       o.multivariate = true;
       o.group = true;
-      // The liar only acts on single-objective studies (TPESamplerOptions); with several
-      // objectives it is left off (TPESampler with constant_liar crashes on a multi-objective
-      // study with RUNNING trials at the time of writing).
+      // The liar only acts on single-objective studies (TPESamplerOptions): left off otherwise.
       o.constant_liar = !multi_objective;
       s = std::make_unique<TPESampler>(std::move(o));
       break;
