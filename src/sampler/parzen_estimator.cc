@@ -10,6 +10,7 @@
 #include <numeric>
 #include <string>
 #include <type_traits>
+#include <unordered_map>
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
@@ -163,14 +164,15 @@ std::vector<int> nondomination_ranks(const std::vector<std::vector<double>>& poi
   return rank;
 }
 
-// ---- vectorized exp and mixture sums (GCC / Clang vector extensions; no intrinsics) ----
+// ---- vectorized exp and mixture sums (GCC / Clang vector extensions; one SSE2 intrinsic) ----
 // exp(y) for y <= 0 as 2^k * p(r), y = k ln 2 + r, |r| <= ln 2 / 2 (Cody-Waite reduction, Taylor
 // polynomial of degree 13, truncation error < 5e-18), accurate to 1 ulp (on 120,000 arguments in
-// [-700, 0] it agreed with glibc's exp in 90% and differed by one ulp in the others). Inputs below -708 are raised to -708
-// (exp(-708) ~ 3e-308, which vanishes in a mixture sum that contains exp(0) = 1).
-// The code is written once for 2 lanes (SSE2, every x86-64) and 4 lanes (compiled for AVX2 and
-// chosen at run time); both perform the same IEEE operations (no FMA contraction), so they give
-// identical results. Vectors are passed by reference: 32-byte vectors by value change the ABI.
+// [-700, 0] it agreed with glibc's exp in 90% of them and differed by one ulp in the others).
+// Inputs below -708 are raised to -708 (exp(-708) ~ 3e-308, which vanishes in a mixture sum that
+// contains exp(0) = 1). The code is written once for 2 lanes (SSE2, every x86-64) and 4 lanes
+// (compiled for AVX2 and chosen at run time); both perform the same IEEE operations (no FMA
+// contraction), so they give identical results. Vectors are passed by reference: 32-byte vectors
+// by value would change the ABI.
 using V2d = double __attribute__((vector_size(16)));
 using V2u = uint64_t __attribute__((vector_size(16)));
 using V4d = double __attribute__((vector_size(32)));
@@ -635,6 +637,59 @@ ParamColumns ParzenEstimator::sample(std::mt19937_64& rng, int size) const {
   return out;
 }
 
+namespace {
+
+/// acc[c * padded + i] += log P_c(cell of x_i) for a stepped kernel (step floats, ints): the mass of
+/// component c on the step cell around sample i, truncation-normalized. The cell masses
+/// (log_gauss_mass, erfc-based, the costly part) are computed once per distinct sample value and
+/// distinct component (mu, sigma): discrete samples repeat, and so do observations and bandwidths.
+/// Every term is the value the plain double loop computes.
+void add_cell_log_probabilities(const ParzenEstimator::Kernel& k, const std::vector<double>& px, size_t n_samples,
+                                size_t padded, std::vector<double>& acc) {
+  const size_t m = k.mus.size();
+  const double q = *k.q;
+  std::vector<double> values(px.begin(), px.begin() + static_cast<std::ptrdiff_t>(n_samples));
+  std::sort(values.begin(), values.end());
+  values.erase(std::unique(values.begin(), values.end()), values.end());
+  std::vector<size_t> value_of(n_samples);
+  for (size_t i = 0; i < n_samples; ++i)
+    value_of[i] = static_cast<size_t>(std::lower_bound(values.begin(), values.end(), px[i]) - values.begin());
+  struct PairHash {
+    size_t operator()(const std::pair<uint64_t, uint64_t>& p) const {
+      return std::hash<uint64_t>()(p.first * 0x9E3779B97F4A7C15ULL ^ p.second);
+    }
+  };
+  std::unordered_map<std::pair<uint64_t, uint64_t>, size_t, PairHash> group_of_key;
+  group_of_key.reserve(2 * m);
+  std::vector<size_t> group(m);
+  std::vector<size_t> first_of_group;  // a component of each group
+  for (size_t c = 0; c < m; ++c) {
+    std::pair<uint64_t, uint64_t> key;
+    std::memcpy(&key.first, &k.mus[c], sizeof(double));
+    std::memcpy(&key.second, &k.sigmas[c], sizeof(double));
+    auto [it, fresh] = group_of_key.emplace(key, first_of_group.size());
+    if (fresh) first_of_group.push_back(c);
+    group[c] = it->second;
+  }
+  const size_t n_values = values.size();
+  std::vector<double> mass(first_of_group.size() * n_values);
+  for (size_t g = 0; g < first_of_group.size(); ++g) {
+    const double mu = k.mus[first_of_group[g]], sigma = k.sigmas[first_of_group[g]];
+    for (size_t u = 0; u < n_values; ++u) {
+      const double x = values[u];
+      const double upper = std::min(x + 0.5 * q, k.high), lower = std::max(x - 0.5 * q, k.low);
+      mass[g * n_values + u] = log_gauss_mass((lower - mu) / sigma, (upper - mu) / sigma);
+    }
+  }
+  for (size_t c = 0; c < m; ++c) {
+    const double* masses = &mass[group[c] * n_values];
+    double* row = &acc[c * padded];
+    for (size_t i = 0; i < n_samples; ++i) row[i] += masses[value_of[i]] - k.log_mass[c];
+  }
+}
+
+}  // namespace
+
 // log_pdf works on pairs of samples (V2d lanes), so the mixture sum of each sample still runs over
 // the components in order (c = 0, 1, ..., the prior last), as the scalar reference sums them, and
 // each lane computes the same IEEE operations as the scalar code; only exp differs (see
@@ -671,7 +726,8 @@ std::vector<double> ParzenEstimator::log_pdf(const ParamColumns& samples) const 
     // left out for all of its lanes at once (padding: the centre of the range).
     std::vector<size_t> rank(n_samples);
     std::iota(rank.begin(), rank.end(), 0);
-    std::sort(rank.begin(), rank.end(), [&](size_t a, size_t b) { return raw[a] < raw[b] || (raw[a] == raw[b] && a < b); });
+    std::sort(rank.begin(), rank.end(),
+              [&](size_t a, size_t b) { return raw[a] < raw[b] || (raw[a] == raw[b] && a < b); });
     std::vector<double> px(padded, 0.5 * (k.low + k.high));
     for (size_t j = 0; j < n_samples; ++j) {
       const size_t i = rank[j];
@@ -706,16 +762,17 @@ std::vector<double> ParzenEstimator::log_pdf(const ParamColumns& samples) const 
         continue;
       }
       const std::vector<double> px = transformed(name, dist, k);
+      if (k.q) {
+        add_cell_log_probabilities(k, px, n_samples, padded, acc);
+        continue;
+      }
       for (size_t c = 0; c < m; ++c) {
         const double mu = k.mus[c], sigma = k.sigmas[c];
         double* row = &acc[c * padded];
         for (size_t i = 0; i < n_samples; ++i) {
           const double x = px[i];
           double lp;
-          if (k.q) {  // probability of the step cell around x
-            const double upper = std::min(x + 0.5 * *k.q, k.high), lower = std::max(x - 0.5 * *k.q, k.low);
-            lp = log_gauss_mass((lower - mu) / sigma, (upper - mu) / sigma) - k.log_mass[c];
-          } else if (x < k.low || x > k.high) {
+          if (x < k.low || x > k.high) {
             lp = -kInf;
           } else {
             const double z = (x - mu) / sigma;

@@ -196,8 +196,8 @@ TEST(CmaEsSampler, FailedAndPrunedTrialsAreReplaced) {
 
 TEST(CmaEsSampler, IpopRestartsOnCollapse) {
   for (bool margin : {true, false}) {
-    auto sampler =
-        std::make_unique<CmaEsSampler>(CmaEsSamplerOptions{.seed = 8, .restart_strategy = "ipop", .with_margin = margin});
+    auto sampler = std::make_unique<CmaEsSampler>(
+        CmaEsSamplerOptions{.seed = 8, .restart_strategy = "ipop", .with_margin = margin});
     auto* raw = sampler.get();
     auto s = make_study(std::move(sampler));
     // Integer parameters: once the rounded optimum is found every candidate of a generation has the

@@ -247,8 +247,9 @@ TEST(Study, FinishedTrialsSnapshotFollowsTheStorage) {
   // get_trials of finished states and best_trial read the snapshot, with the storage's results.
   EXPECT_EQ(summary(study->get_trials(std::vector<TrialState>{TrialState::COMPLETE})),
             summary(storage->get_all_trials(study->study_id(), std::vector<TrialState>{TrialState::COMPLETE})));
-  EXPECT_EQ(summary(study->get_trials(std::vector<TrialState>{TrialState::PRUNED, TrialState::FAIL})),
-            summary(storage->get_all_trials(study->study_id(), std::vector<TrialState>{TrialState::PRUNED, TrialState::FAIL})));
+  const std::vector<TrialState> unsuccessful{TrialState::PRUNED, TrialState::FAIL};
+  EXPECT_EQ(summary(study->get_trials(unsuccessful)),
+            summary(storage->get_all_trials(study->study_id(), unsuccessful)));
   EXPECT_EQ(study->best_value(), -1.0);
   EXPECT_EQ(study->best_trial().number, 8);
 }
