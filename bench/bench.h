@@ -51,8 +51,9 @@ struct Done {
 
   bool cell_done(const std::string& optimizer, const Cell& c) const;
 };
-/// Scans dir/*.jsonl (malformed lines, e.g. the last line of an interrupted write, are ignored).
-Done scan_results(const std::string& dir);
+/// Scans dir/*.jsonl (malformed lines, e.g. the last line of an interrupted write, are ignored);
+/// only the file dir/only_file when given.
+Done scan_results(const std::string& dir, const std::string& only_file = "");
 
 /// Appends JSON lines to a file; write_block writes several lines with one fwrite + fflush, so a
 /// cell's rows land together.

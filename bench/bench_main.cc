@@ -60,14 +60,15 @@ bool Done::cell_done(const std::string& optimizer, const Cell& c) const {
   return it != trials.end() && static_cast<int>(it->second.size()) >= c.budget;
 }
 
-Done scan_results(const std::string& dir) {
+Done scan_results(const std::string& dir, const std::string& only_file) {
   Done done;
   DIR* d = opendir(dir.c_str());
   if (!d) return done;
   std::vector<std::string> files;
   while (dirent* e = readdir(d)) {
     std::string name = e->d_name;
-    if (name.size() > 6 && name.substr(name.size() - 6) == ".jsonl") files.push_back(dir + "/" + name);
+    if (name.size() > 6 && name.substr(name.size() - 6) == ".jsonl" && (only_file.empty() || name == only_file))
+      files.push_back(dir + "/" + name);
   }
   closedir(d);
   for (const auto& f : files) {

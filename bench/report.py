@@ -255,7 +255,7 @@ MODES = """\
 |---|---|---|---|
 | smoke | A: branin; C: hartmann6_mixed; 15 evals, 2 seeds; ours random / tpe / auto, optuna-tpe, dlib | tpe and optuna-tpe at n=100, d=2 (5 trials); a 200-trial TPE study | ~10 s |
 | quick | A: branin, six_hump_camel, hartmann3, hartmann6 (100 evals); B at d=5: rosenbrock, ackley, levy, rastrigin (200 evals); C: hartmann6_mixed (150 evals); 3 seeds; all 7 optimizers | all samplers at n = 100, 1000 and d = 2, 10 (GP: n = 100, and n = 200 at d = 10); the 10,000-trial 10-D TPE study | 108 s measured (load average 4 from other work), 229-275 s at load average 6-8 |
-| full | A (100 evals, 30 seeds); B: 6 functions at d=5 (200 evals) and d=10 (300 evals), 20 seeds; C: hartmann6_mixed, rosenbrock_mixed (150 evals, 20 seeds); all 7 optimizers | n = 100, 1000, 5000; d = 2, 10 (GP: n <= 200); the 10,000-trial study | estimated ~30 min idle with the default 2 jobs (~3,100 CPU-seconds, mostly Optuna TPE and our auto/GP at d=10), ~1 h with --jobs 1 or on a busy machine |
+| full | A (100 evals, 30 seeds); B: 6 functions at d=5 (200 evals) and d=10 (300 evals), 20 seeds; C: hartmann6_mixed, rosenbrock_mixed (150 evals, 20 seeds); all 7 optimizers | n = 100, 1000, 5000; d = 2, 10 (GP: n <= 200); the 10,000-trial study | 39 min measured with the default 2 jobs (load average 3-5 from other work; 45 CPU-minutes, most of it Optuna TPE and our auto/GP at d=10); ~75 min with --jobs 1 |
 
 Quick-mode statistics are indicative only: 3 seeds, and suite B without styblinski_tang, griewank
 and d=10, so the quality targets are checked on the cells it has, with the thresholds scaled."""

@@ -6,7 +6,7 @@
 # Usage: bench/run.sh [--quick|--full|--smoke] [--jobs N] [--build-dir DIR] [--no-build]
 #                     [--bin-dir DIR] [--results-dir DIR] [--report FILE] [--fresh]
 #   --quick        (default) what docs/benchmarks.md shows; ~2 min on 2 cores, <5 min on a busy machine
-#   --full         every suite at full size; ~30 min (estimate) with the default 2 jobs
+#   --full         every suite at full size; ~40 min with the default 2 jobs
 #   --smoke        seconds; results and page go to the results folder (ctest bench_smoke)
 #   --jobs N       quality runs in N processes (default 2, or 1 on one core); overhead runs alone
 #   --build-dir    CMake build folder (default build/; configured with torch off if new)
