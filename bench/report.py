@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Summarizes a benchmark run (bench/results/<mode>/*.jsonl) into docs/benchmarks.md and prints
+"""Summarizes a benchmark run (bench/results/<mode>/*.jsonl) into docs/benchmarks.md (full) or docs/benchmarks-quick.md (quick) and prints
 the targets with their figures. Run with Debian's /usr/bin/python3 (numpy, scipy).
 
 Statistics (REFERENCE.md, "Benchmark statistics"):
@@ -239,8 +239,8 @@ def md_table(header, rows):
 
 HOW_TO_RUN = """\
 ```
-bench/run.sh --quick            # the figures below: ~2 min on 2 cores after the build
-bench/run.sh --full             # everything (suites A, B at d=5 and d=10, C, F); see "Modes"
+bench/run.sh --quick            # ~2 min on 2 cores after the build; writes docs/benchmarks-quick.md
+bench/run.sh --full             # everything (suites A, B at d=5 and d=10, C, F), ~40 min; writes docs/benchmarks.md
 bench/run.sh --smoke            # seconds; what ctest's bench_smoke test runs (label "bench")
 bench/run.sh --quick --build-dir build-bench   # another build folder (default build/)
 ```

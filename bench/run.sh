@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # Side-by-side sampler benchmark: our samplers, Optuna 3.1 and dlib on the same problems, budgets
 # and seeds (bench/README.md). Builds what it needs, checks f(x*) = f*, runs every optimizer,
-# appends raw JSON lines to bench/results/<mode>/ and writes docs/benchmarks.md.
+# appends raw JSON lines to bench/results/<mode>/ and writes docs/benchmarks.md (full) or
+# docs/benchmarks-quick.md (quick).
 #
 # Usage: bench/run.sh [--quick|--full|--smoke] [--jobs N] [--build-dir DIR] [--no-build]
 #                     [--bin-dir DIR] [--results-dir DIR] [--report FILE] [--fresh]
-#   --quick        (default) what docs/benchmarks.md shows; ~2 min on 2 cores, <5 min on a busy machine
+#   --quick        (default) what docs/benchmarks-quick.md shows; ~2 min on 2 cores, <5 min on a busy machine
 #   --full         every suite at full size; ~40 min with the default 2 jobs
 #   --smoke        seconds; results and page go to the results folder (ctest bench_smoke)
 #   --jobs N       quality runs in N processes (default 2, or 1 on one core); overhead runs alone
 #   --build-dir    CMake build folder (default build/; configured with torch off if new)
 #   --no-build     use the binaries in --bin-dir (default BUILD_DIR/bench) as they are
 #   --results-dir  where the JSONL goes (default bench/results/<mode>)
-#   --report       markdown page to write (default docs/benchmarks.md; smoke: results folder)
+#   --report       markdown page to write (default docs/benchmarks.md for full, docs/benchmarks-quick.md
+#                  for quick, the results folder for smoke)
 #   --fresh        delete the mode's results first (default: resume, skipping finished cells)
 set -euo pipefail
 
@@ -31,7 +33,7 @@ while (($#)); do
     --report) REPORT=$(realpath -m "$2"); shift ;;
     --no-build) NO_BUILD=1 ;;
     --fresh) FRESH=1 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -40,7 +42,11 @@ done
 BIN_DIR=${BIN_DIR:-$BUILD_DIR/bench}
 RESULTS_DIR=${RESULTS_DIR:-$ROOT/bench/results/$MODE}
 if [[ -z $REPORT ]]; then
-  if [[ $MODE == smoke ]]; then REPORT=$RESULTS_DIR/benchmarks.md; else REPORT=$ROOT/docs/benchmarks.md; fi
+  case $MODE in
+    smoke) REPORT=$RESULTS_DIR/benchmarks.md ;;
+    quick) REPORT=$ROOT/docs/benchmarks-quick.md ;;
+    full) REPORT=$ROOT/docs/benchmarks.md ;;
+  esac
 fi
 CONFIG=$ROOT/bench/suites.json
 
