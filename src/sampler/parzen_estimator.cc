@@ -1,5 +1,6 @@
 // TPE kernels; see parzen_estimator.h for the sources and the contract of each function.
 #include "sampler/parzen_estimator.h"
+#include "sampler/normal_quantile.h"
 
 #include <algorithm>
 #include <cassert>
@@ -41,30 +42,6 @@ double log_add_exp(double x, double y) {
 /// log(exp(lp) - exp(lq)) for lq <= lp.
 double log_sub_exp(double lp, double lq) { return lp + std::log1p(-std::exp(lq - lp)); }
 
-/// Acklam's rational approximation of the standard normal quantile (relative error ~1e-9),
-/// written in terms of y = log p so that no tail underflows. Only a starting point.
-double approx_ndtri_exp(double y) {
-  static constexpr double a[] = {-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
-                                 1.383577518672690e+02,  -3.066479806614716e+01, 2.506628277459239e+00};
-  static constexpr double b[] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
-                                 6.680131188771972e+01,  -1.328068155288572e+01};
-  static constexpr double c[] = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
-                                 -2.549732539343734e+00, 4.374664141464968e+00,  2.938163982698783e+00};
-  static constexpr double d[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
-                                 3.754408661907416e+00};
-  auto tail = [&](double q) {
-    return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
-           ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1.0);
-  };
-  constexpr double kLogPLow = -3.7192944422;  // log(0.02425)
-  if (y < kLogPLow) return tail(std::sqrt(-2.0 * y));
-  const double one_minus_p = -std::expm1(y);
-  if (one_minus_p < 0.02425) return -tail(std::sqrt(-2.0 * std::log(one_minus_p)));
-  const double q = std::exp(y) - 0.5, r = q * q;
-  return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
-         (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1.0);
-}
-
 /// x with log_ndtr(x) = y (y <= 0): the point where the predicate log_ndtr(x) < y turns false,
 /// to the last bit, as a bisection of [-100, 100] until the bracket stops shrinking finds it. The
 /// bisection runs on a bracket of a few ulps around a Newton estimate (verified by the predicate and
@@ -73,7 +50,7 @@ double approx_ndtri_exp(double y) {
 double ndtri_exp(double y) {
   constexpr double kLo = -100.0, kHi = 100.0;
   auto below = [y](double x) { return log_ndtr(x) < y; };
-  double x = std::clamp(approx_ndtri_exp(y), kLo, kHi);
+  double x = std::clamp(detail::acklam_ndtri_exp(y), kLo, kHi);
   for (int i = 0; i < 6 && std::isfinite(x); ++i) {  // Newton on log_ndtr(x) - y
     const double f = log_ndtr(x);
     const double slope = std::exp(-0.5 * x * x - kHalfLog2Pi - f);  // d/dx log Phi = phi / Phi
