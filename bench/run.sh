@@ -20,7 +20,12 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 MODE=quick JOBS=$(( $(nproc) >= 2 ? 2 : 1 )) BUILD_DIR=$ROOT/build BIN_DIR="" RESULTS_DIR="" REPORT="" NO_BUILD=0 FRESH=0
+# need_value OPTION NEXT: an option that takes a value got none (or another option).
+need_value() { [[ $# -ge 2 && -n $2 && $2 != --* ]] || { echo "run.sh: $1 needs a value (see --help)" >&2; exit 2; }; }
 while (($#)); do
+  case "$1" in
+    --jobs|--build-dir|--bin-dir|--results-dir|--report) need_value "$@" ;;
+  esac
   case "$1" in
     --quick) MODE=quick ;;
     --full) MODE=full ;;

@@ -889,6 +889,41 @@ StudyConfig parse_study_config(const std::string& yaml_text, const std::string& 
   return cfg;
 }
 
+namespace {
+
+/// A grid sampler's `search_space` must match the declared space before anything is stored:
+/// every grid name is a parameter (did-you-mean otherwise), every parameter has a list, and
+/// every value lies in its parameter's distribution (the sampler alone only finds out at the
+/// first trial, after the study was created). Throws ConfigError.
+void check_grid_against_space(const StudyConfig& cfg) {
+  const nlohmann::json spec = cfg.sampler_spec();
+  if (!spec.is_object() || spec.value("name", std::string()) != "grid" || !spec.contains("search_space")) return;
+  const nlohmann::json& grid = spec.at("search_space");
+  if (!grid.is_object()) return;  // make_sampler already refused it
+  std::vector<std::string> names;
+  for (const auto& p : cfg.space) names.push_back(p.name);
+  for (const auto& [key, values] : grid.items()) {
+    const auto it = std::find_if(cfg.space.begin(), cfg.space.end(), [&](const ParamSpec& p) { return p.name == key; });
+    if (it == cfg.space.end())
+      throw ConfigError("sampler 'grid': search_space names '" + key + "', which is not a parameter of the space" +
+                        did_you_mean(key, names) + "; list values only for declared parameters");
+    for (const auto& v : values) {
+      try {
+        (void)to_internal(it->distribution, param_value_from_json(v), key);
+      } catch (const Error& e) {
+        throw ConfigError(std::string("sampler 'grid': search_space value does not fit the parameter's distribution: ") +
+                          e.what());
+      }
+    }
+  }
+  for (const auto& p : cfg.space)
+    if (!grid.contains(p.name))
+      throw ConfigError("sampler 'grid': parameter '" + p.name +
+                        "' of the space has no values in search_space; add a list of values for it");
+}
+
+}  // namespace
+
 void validate_study_config(const StudyConfig& cfg) {
   if (cfg.space.empty()) throw ConfigError("space: is empty; declare at least one parameter");
   if (cfg.objective.function) {
@@ -904,6 +939,7 @@ void validate_study_config(const StudyConfig& cfg) {
   if (cfg.timeout_seconds && !(*cfg.timeout_seconds > 0)) throw ConfigError("timeout: must be > 0 seconds");
   if (cfg.study_name.empty()) throw ConfigError("study: the study name must not be empty");
   (void)make_sampler(cfg.sampler_spec());
+  check_grid_against_space(cfg);
   (void)make_pruner(cfg.pruner_spec());
 }
 

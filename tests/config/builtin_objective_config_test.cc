@@ -220,5 +220,24 @@ TEST(BuiltinObjectiveConfig, ShippedExampleLoads) {
   EXPECT_EQ(make_builtin_problem(c).dim, 6);
 }
 
+// A grid sampler's search_space is checked against the space when the config loads, before
+// anything is stored (the sampler alone would only find out at the first trial).
+TEST(BuiltinObjectiveConfig, GridSearchSpaceMustMatchTheSpace) {
+  const std::string ok = config(kBranin, "{function: branin}",
+                                "sampler: {name: grid, search_space: {x0: [0, 1], x1: [2, 3]}}\n");
+  EXPECT_NO_THROW(parse(ok));
+  EXPECT_THAT(error_of(config(kBranin, "{function: branin}",
+                              "sampler: {name: grid, search_space: {x0: [0, 100], x1: [2, 3]}}\n")),
+              AllOf(HasSubstr("sampler 'grid'"), HasSubstr("x0"), HasSubstr("100")));
+  EXPECT_THAT(error_of(config(kBranin, "{function: branin}", "sampler: {name: grid, search_space: {x0: [0, 1]}}\n")),
+              AllOf(HasSubstr("'x1'"), HasSubstr("no values in search_space")));
+  EXPECT_THAT(error_of(config(kBranin, "{function: branin}",
+                              "sampler: {name: grid, search_space: {x0: [0], x1: [2], x9: [1]}}\n")),
+              AllOf(HasSubstr("'x9'"), HasSubstr("not a parameter")));
+  EXPECT_THAT(error_of(config(kBranin, "{function: branin}",
+                              "sampler: {name: grid, search_space: {x0: [a, b], x1: [2]}}\n")),
+              HasSubstr("sampler 'grid'"));
+}
+
 }  // namespace
 }  // namespace autoglm
