@@ -5,6 +5,7 @@
 #include "autoglm/auto_sampler.h"
 #include "autoglm/error.h"
 #include "autoglm/gp_sampler.h"
+#include "autoglm/nsga2_sampler.h"
 #include "autoglm/pruner.h"
 #include "autoglm/pruners.h"
 #include "autoglm/sampler.h"
@@ -83,6 +84,7 @@ void register_builtins() {
     register_sampler("cmaes", make_cmaes_sampler);
     register_sampler("gp", make_gp_sampler);
     register_sampler("auto", make_auto_sampler);
+    register_sampler("nsga2", make_nsga2_sampler); register_sampler("nsgaii", make_nsga2_sampler);
     register_pruner("nop", make_nop_pruner);
     register_pruner("none", make_nop_pruner);
     register_pruner("median", make_median_pruner);

@@ -42,6 +42,8 @@ std::vector<SamplerCase> sampler_cases() {
       {"cmaes", {{"name", "cmaes"}}},
       {"gp", {{"name", "gp"}}},
       {"auto", {{"name", "auto"}}},
+      {"nsga2", {{"name", "nsga2"}}},
+      {"nsgaii", {{"name", "nsgaii"}}},
   };
 }
 
