@@ -11,6 +11,7 @@
 
 #include "autoglm/config.h"
 #include "autoglm/error.h"
+#include "config/config_test_util.h"
 #include "autoglm/objectives.h"
 
 namespace autoglm {
@@ -20,19 +21,8 @@ using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-StudyConfig parse(const std::string& yaml) { return parse_study_config(yaml, "cfg.yaml"); }
-
-std::string error_of(const std::string& yaml) {
-  try {
-    parse(yaml);
-  } catch (const ConfigError& e) {
-    std::string msg = e.what();
-    EXPECT_EQ(msg.find('\n'), std::string::npos) << "error messages are one line: " << msg;
-    return msg;
-  }
-  ADD_FAILURE() << "expected a ConfigError for:\n" << yaml;
-  return "";
-}
+using test::error_of;
+using test::parse;
 
 // Line 1: the space key; the parameters from line 2 on; then the objective.
 std::string config(const std::string& space, const std::string& objective, const std::string& extra = "") {

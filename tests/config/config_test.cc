@@ -14,6 +14,7 @@
 
 #include "autoglm/config.h"
 #include "autoglm/error.h"
+#include "config/config_test_util.h"
 #include "autoglm/storage.h"
 #include "autoglm/study.h"
 
@@ -29,20 +30,8 @@ std::string with_space(const std::string& space, const std::string& extra = "") 
   return "space:\n" + space + "objective: /bin/true\n" + extra;
 }
 
-StudyConfig parse(const std::string& yaml) { return parse_study_config(yaml, "cfg.yaml"); }
-
-// The ConfigError message of parsing `yaml` (fails the test when it parses).
-std::string error_of(const std::string& yaml) {
-  try {
-    parse(yaml);
-  } catch (const ConfigError& e) {
-    std::string msg = e.what();
-    EXPECT_EQ(msg.find('\n'), std::string::npos) << "error messages are one line: " << msg;
-    return msg;
-  }
-  ADD_FAILURE() << "expected a ConfigError for:\n" << yaml;
-  return "";
-}
+using test::error_of;
+using test::parse;
 
 // A fresh directory under /tmp, removed with its contents at the end of the test.
 class TempDir {

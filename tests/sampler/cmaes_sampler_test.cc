@@ -12,6 +12,7 @@
 #include "autoglm/samplers.h"
 #include "autoglm/storage.h"
 #include "autoglm/study.h"
+#include "sampler/mixed_objective.h"
 
 namespace autoglm {
 namespace {
@@ -141,21 +142,12 @@ TEST(CmaEsSampler, AdaptsCovarianceOnRotatedEllipsoid) {
   EXPECT_GT(raw->generations(), 50);
 }
 
-double mixed(Trial& t) {
-  const double a = t.suggest_float("a", 1e-4, 1.0, true);
-  const auto b = t.suggest_int("b", 0, 10, 2);
-  const auto c = t.suggest_int("c", 1, 1000, 1, true);
-  const double d = t.suggest_float("d", -1.0, 1.0, false, 0.25);
-  const auto e = t.suggest_categorical("e", std::vector<std::string>{"x", "y", "z"});
-  t.suggest_int("fixed", 3, 3);
-  return std::pow(std::log10(a) + 2.0, 2) + std::pow(b - 6.0, 2) + std::pow(std::log10(static_cast<double>(c)) - 1.0, 2) +
-         d * d + (e == "y" ? 0.0 : 0.5);
-}
+using test::mixed_objective;
 
 TEST(CmaEsSampler, ValuesStayInsideDistributionsAndAreReproducible) {
   auto run = [](uint64_t seed) {
     auto s = make_study(std::make_unique<CmaEsSampler>(CmaEsSamplerOptions{.seed = seed}));
-    s->optimize(mixed, {.n_trials = 120});
+    s->optimize(mixed_objective, {.n_trials = 120});
     return s;
   };
   auto x = run(5), y = run(5), z = run(6);

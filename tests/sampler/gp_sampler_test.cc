@@ -21,6 +21,7 @@
 #include "autoglm/samplers.h"
 #include "autoglm/storage.h"
 #include "autoglm/study.h"
+#include "sampler/mixed_objective.h"
 #include "sampler/gp_model.h"
 
 namespace autoglm {
@@ -262,23 +263,14 @@ double branin(Trial& t) {
   return std::pow(y - b * x * x + c * x - r, 2) + s * (1 - tt) * std::cos(x) + s;  // min 0.397887
 }
 
-double mixed(Trial& t) {
-  const double a = t.suggest_float("a", 1e-4, 1.0, true);
-  const auto b = t.suggest_int("b", 0, 10, 2);
-  const auto c = t.suggest_int("c", 1, 1000, 1, true);
-  const double d = t.suggest_float("d", -1.0, 1.0, false, 0.25);
-  const auto e = t.suggest_categorical("e", std::vector<std::string>{"x", "y", "z"});
-  t.suggest_int("fixed", 3, 3);
-  return std::pow(std::log10(a) + 2.0, 2) + std::pow(b - 6.0, 2) + std::pow(std::log10(static_cast<double>(c)) - 1.0, 2) +
-         d * d + (e == "y" ? 0.0 : 0.5);
-}
+using test::mixed_objective;
 
 TEST(GPSampler, ValuesStayInsideDistributionsAndAreReproducible) {
   auto run = [](uint64_t seed) {
     auto sampler = gp_sampler(seed);
     auto* raw = sampler.get();
     auto s = make_study(std::move(sampler));
-    s->optimize(mixed, {.n_trials = 30});
+    s->optimize(mixed_objective, {.n_trials = 30});
     EXPECT_TRUE(raw->last_fit().has_value());
     if (raw->last_fit()) {
       EXPECT_EQ(raw->last_fit()->inverse_squared_lengthscales.size(), 5u);  // "fixed" left out
