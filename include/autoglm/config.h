@@ -29,6 +29,7 @@
 #include "autoglm/executor.h"
 #include "autoglm/frozen_trial.h"
 #include "autoglm/objectives.h"
+#include "autoglm/scoring.h"
 #include "autoglm/trial.h"
 
 namespace autoglm {
@@ -83,8 +84,10 @@ struct ObjectiveConfig {
   std::optional<double> timeout_seconds;
   /// Seconds between SIGTERM and SIGKILL when a trial is pruned / timed out. Default 10.
   double grace_period_seconds = 10.0;
-  /// Take the final value from this named metric instead of {"value": V}. Default: none.
-  std::optional<std::string> metric;
+  /// `metric: NAME` or `metric: [NAME, ...]` (alias `metrics`): take the final value(s) from
+  /// these named metrics ({"metrics": {...}} lines) instead of {"value": V}, one per direction;
+  /// with one metric, its {"step": N, ...} lines are intermediate values too. Default: none.
+  std::vector<std::string> metrics;
   /// How the objective value is called in messages ("val bpb"). Default "value".
   std::string value_name = "value";
   /// Per-trial log folder. Empty (default): the CLI picks `<db stem>-logs/<study>/` beside the
@@ -93,6 +96,23 @@ struct ObjectiveConfig {
   /// Working directory of the child. Empty (default): the directory autoglm runs in.
   std::string working_directory;
 };
+
+/// `constraints: [{metric: NAME, max: V}, {metric: NAME, min: V}]`: a trial is feasible when
+/// every reported metric lies within its bounds. Constraint value (Optuna's convention, <= 0
+/// feasible): value - max for `max`, min - value for `min` (an entry with both gives two values).
+/// Stored per trial in system attr "constraints"; samplers prefer feasible trials and the Pareto
+/// front / best trial holds feasible ones only.
+struct ConstraintSpec {
+  std::string metric;
+  std::optional<double> min;
+  std::optional<double> max;
+  int line = 0;  ///< YAML line (1-based; 0 when unknown).
+};
+
+/// Constraint values, in spec order, of reported metric values (name -> last value). Throws
+/// Error naming the metric when one was never reported.
+std::vector<double> constraint_values_of(const std::vector<ConstraintSpec>& constraints,
+                                         const std::map<std::string, double>& metrics);
 
 /// A validated study configuration. Defaults are those used when the key is absent.
 struct StudyConfig {
@@ -130,6 +150,12 @@ struct StudyConfig {
   /// with. Empty (default): no comparison. Validated: every active parameter has a value in its
   /// distribution, and no value is given for an unknown or inactive parameter.
   std::map<std::string, ParamValue> baseline;
+  /// `constraints`: see ConstraintSpec. Default none. Needs a command objective.
+  std::vector<ConstraintSpec> constraints;
+  /// `scoring`: optimize one weighted score of several metrics (AHP or plain weights; see
+  /// include/autoglm/scoring.h). Then the study has one direction, maximize (the score), and
+  /// `objective.metric` is not set. Default none.
+  std::optional<ScoringConfig> scoring;
 
   /// The sampler/pruner specs with the seed applied, ready for make_sampler / make_pruner.
   nlohmann::json sampler_spec() const;
@@ -177,6 +203,14 @@ std::vector<std::string> split_command_line(const std::string& line);
 /// the dimension = number of parameters, shifted when `shift_seed` is set. Throws ConfigError
 /// (no `function`, or a name / dimension the loader would have refused).
 objectives::Problem make_builtin_problem(const StudyConfig& config);
+
+/// The problem of a config whose objective is a built-in multi-objective function (zdt1, zdt2,
+/// zdt3, dtlz2), in dimension = number of parameters, with one objective per direction. Throws
+/// ConfigError (not a multi-objective function, or a name / dimension the loader refuses).
+objectives::MultiProblem make_builtin_multi_problem(const StudyConfig& config);
+
+/// True when `name` is a built-in multi-objective function (objectives::multi_function_names()).
+bool is_multi_objective_function(const std::string& name);
 
 /// The point x of a trial for a built-in function: x[i] is parameter "x<i>" (int or float) of
 /// `params`, shape (dim). Throws ConfigError when one is missing or not a number.

@@ -62,11 +62,17 @@ struct CommandSpec {
   /// Folder for per-trial logs (created when missing). Empty: logs are discarded (and a failed
   /// trial's reason comes without a log tail).
   std::filesystem::path log_dir;
-  /// When set, the final value is taken from this named metric ({"metrics": {...}} lines; the
-  /// last one that contains it), and a {"step": N, "metrics": {...}} line that contains it is
-  /// also an intermediate value at step N. A plain {"value": V} is the fallback when the metric
-  /// never appeared. Nullopt (default): the final value comes from {"value": V} / {"values": [..]}.
-  std::optional<std::string> metric;
+  /// Named metrics ({"metrics": {...}} lines) that give the final values, in order: value k is
+  /// the last number reported for metrics[k]. When non-empty, run_command_trial returns
+  /// metrics.size() values (the caller maps them to objectives, constraints or a weighted score)
+  /// instead of one per study direction; a metric that never appeared fails the trial, except
+  /// that with a single metric a plain {"value": V} is the fallback. Empty (default): the final
+  /// values come from {"value": V} / {"values": [...]}, one per study direction.
+  std::vector<std::string> metrics;
+  /// When set, a {"step": N, "metrics": {...}} line that contains this metric is also an
+  /// intermediate value at step N (stored, then the pruner is asked). Nullopt (default): only
+  /// {"step": N, "value": V} lines are intermediate values.
+  std::optional<std::string> intermediate_metric;
   /// Names of every parameter of the study's search space (the config loader fills it). A
   /// placeholder naming one of them that this trial did not suggest (conditional space) is
   /// replaced by the empty string. A placeholder naming neither a parameter of the trial, nor
@@ -169,10 +175,13 @@ std::string format_placeholder_value(const ParamValue& value);
 /// failure "fail_reason" and "log_tail".
 /// Throws TrialPruned when the pruner stopped it (after its process group is gone); throws
 /// CommandFailed with the reason and the log tail (non-zero exit, signal, timeout, no final
-/// value, wrong number of values, interruption, exec failure) so the trial becomes FAIL;
+/// value, a named metric missing, wrong number of values, interruption, exec failure) so the trial becomes FAIL;
 /// ConfigError for an invalid spec or an unknown placeholder. Blocks for at most timeout +
 /// 2 * grace + a few seconds after the command ends or is stopped (plus GPU waiting).
-std::vector<double> run_command_trial(Trial& trial, const CommandSpec& spec, GpuPool* gpus = nullptr);
+/// `reported_metrics`, when given, receives the last number reported for every metric name of
+/// {"metrics": {...}} lines (on success; for constraints computed by the caller).
+std::vector<double> run_command_trial(Trial& trial, const CommandSpec& spec, GpuPool* gpus = nullptr,
+                                      std::map<std::string, double>* reported_metrics = nullptr);
 
 /// Asks every running command trial of this process to stop: each terminates its process group
 /// (SIGTERM, SIGKILL after the grace period) within ~100 ms and fails with "interrupted";

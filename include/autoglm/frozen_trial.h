@@ -57,6 +57,19 @@ struct FrozenTrial {
   std::optional<double> duration_seconds() const;
 };
 
+/// Constraint values of a trial: its system attr "constraints" (kConstraintsAttr), a JSON array
+/// of numbers written by whoever ran the trial (the CLI from the config's `constraints`, or a
+/// user); the trial is feasible when every value is <= 0 (Optuna's convention). nullopt when the
+/// attr is absent or null. NaN counts as violated. Throws ConfigError naming the trial when the
+/// attr is not an array of numbers.
+inline constexpr const char* kConstraintsAttr = "constraints";
+std::optional<std::vector<double>> constraint_values(const FrozenTrial& trial);
+/// Total violation sum(max(0, c_i)) of the trial's constraints: 0 when feasible or without
+/// constraints, +infinity when a value is NaN. Throws as constraint_values.
+double constraint_violation(const FrozenTrial& trial);
+/// constraint_violation(trial) == 0.
+inline bool is_feasible(const FrozenTrial& trial) { return constraint_violation(trial) == 0.0; }
+
 /// Text form of a time point, ISO-8601 UTC with microseconds ("2026-11-29T23:47:06.123456Z").
 std::string format_time(Clock::time_point t);
 Clock::time_point parse_time(const std::string& s);

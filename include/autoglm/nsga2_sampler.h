@@ -35,9 +35,19 @@ struct NSGAIISamplerOptions {
   /// Trials per generation; trial number k belongs to generation k / population_size.
   /// Default 50. Must be >= 2.
   int population_size = 50;
-  /// Probability that a parameter of a child is resampled at random after crossover.
+  /// Probability that a parameter of a child is mutated after crossover.
   /// Default (unset): 1 / (number of parameters of the relative search space). In [0, 1] when set.
   std::optional<double> mutation_prob;
+  /// How a parameter is mutated: "uniform" (default, Optuna 3.1: resampled at random from the
+  /// distribution, RandomSampler's rules) or "polynomial" (float / int parameters: Deb & Agrawal's
+  /// bounded polynomial mutation, ICANNGA 1999, of the unit-scaled internal value described
+  /// below, then mapped back onto the distribution's grid; categorical parameters are
+  /// resampled at random). Other values throw ConfigError.
+  std::string mutation = "uniform";
+  /// Distribution index eta of polynomial mutation. Default 20; larger values make smaller
+  /// perturbations (the mutated value stays within about 1/(eta + 1) of the parent's relative
+  /// position in most draws). Finite, >= 0.
+  double mutation_eta = 20.0;
   /// "uniform" (default; each parameter from the second parent with `swapping_prob`), "sbx"
   /// (simulated binary crossover, distribution index eta = 20) or "blxalpha" (BLX-alpha,
   /// alpha = 0.5). Categorical parameters always use uniform crossover.
@@ -66,8 +76,9 @@ struct NSGAIISamplerOptions {
 ///    number). The selection is cached per (study, generation, number of candidates);
 ///  - each parent is picked by a binary tournament (lower rank, then larger crowding distance);
 ///    with crossover_prob the child is the crossover of the two parents per parameter of the
-///    relative search space, else a copy of the first parent; then each parameter is resampled
-///    at random with mutation_prob. Numeric crossover works on the unit-scaled internal value
+///    relative search space, else a copy of the first parent; then each parameter is mutated
+///    with mutation_prob (`mutation`: resampled at random, or polynomial mutation). Numeric
+///    crossover and polynomial mutation works on the unit-scaled internal value
 ///    (log space for log distributions, stepped and int ranges widened by half a step, the
 ///    inverse of QMCSampler::from_unit); the result is clipped to [0, 1] and mapped back through
 ///    QMCSampler::from_unit (so ints and steps land on their grids);
@@ -110,8 +121,6 @@ class NSGAIISampler final : public Sampler {
   static std::vector<Member> select_population(const std::vector<FrozenTrial>& trials,
                                                const std::vector<StudyDirection>& directions,
                                                int population_size);
-  /// Total constraint violation of `trial` (0 when feasible or without constraints).
-  static double constraint_violation(const FrozenTrial& trial);
 
  private:
   const NSGAIISamplerOptions options_;
@@ -126,8 +135,8 @@ class NSGAIISampler final : public Sampler {
   Cache cache_;  // GUARDED_BY(mutex_)
 };
 
-/// make_nsga2_sampler: {"population_size", "mutation_prob", "crossover", "crossover_prob",
-/// "swapping_prob", "seed"}; unknown keys throw ConfigError with a did-you-mean suggestion.
+/// make_nsga2_sampler: {"population_size", "mutation_prob", "mutation", "mutation_eta",
+/// "crossover", "crossover_prob", "swapping_prob", "seed"}; unknown keys throw ConfigError with a did-you-mean suggestion.
 std::unique_ptr<Sampler> make_nsga2_sampler(const nlohmann::json& options);
 
 }  // namespace autoglm

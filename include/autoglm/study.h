@@ -55,7 +55,9 @@ struct CreateStudyOptions {
   std::string study_name;                    ///< Empty: a generated unique name.
   std::vector<StudyDirection> directions{StudyDirection::MINIMIZE};
   std::unique_ptr<Sampler> sampler;          ///< Null: TPE with default options.
-  std::unique_ptr<Pruner> pruner;            ///< Null: median pruner (as Optuna).
+  /// Null: median pruner (as Optuna); the nop pruner for several directions. Any other pruner with
+  /// several directions is refused (ConfigError), as Optuna refuses pruning there.
+  std::unique_ptr<Pruner> pruner;
   bool load_if_exists = false;
 };
 
@@ -102,11 +104,13 @@ class Study final : public StudyView {
   void enqueue_trial(const std::map<std::string, ParamValue>& params,
                      const std::map<std::string, nlohmann::json>& user_attrs = {});
 
-  /// Best COMPLETE trial (single objective). Throws Error when there is none yet.
+  /// Best feasible COMPLETE trial (single objective; feasible: system attr "constraints" all
+  /// <= 0, or none). Throws Error when there is none yet.
   FrozenTrial best_trial() const;
   double best_value() const { return best_trial().values.at(0); }
   std::map<std::string, ParamValue> best_params() const { return best_trial().external_params(); }
-  /// Pareto front of COMPLETE trials (multi-objective; one trial list for single objective).
+  /// Pareto front: the feasible COMPLETE trials no other such trial dominates (pareto_front_trials),
+  /// ordered by number. Single objective: every feasible trial sharing the best value.
   std::vector<FrozenTrial> best_trials() const;
   std::vector<FrozenTrial> trials() const { return get_trials(); }
 
@@ -150,6 +154,14 @@ class Study final : public StudyView {
   mutable std::mutex snapshot_mutex_;
   mutable std::shared_ptr<std::vector<FrozenTrial>> finished_;  // GUARDED_BY(snapshot_mutex_)
 };
+
+/// The Pareto front of `trials` under `directions`: the COMPLETE, feasible (is_feasible) trials
+/// with one value per direction that no other such trial dominates (Deb's definition: no worse in
+/// every objective, better in one), ordered by number; duplicates of a front point are all kept.
+/// O(n log n) for 2 objectives, O(n^2 M) beyond (include/autoglm/pareto.h). Throws ConfigError
+/// on a malformed "constraints" attr.
+std::vector<FrozenTrial> pareto_front_trials(const std::vector<FrozenTrial>& trials,
+                                             const std::vector<StudyDirection>& directions);
 
 /// Optuna-style free functions.
 inline std::unique_ptr<Study> create_study(CreateStudyOptions options) { return Study::create(std::move(options)); }

@@ -44,8 +44,11 @@ int run_studies(const std::string& storage_url, const std::string& format);
 /// `autoglm trials`.
 int run_trials(const std::string& storage_url, const std::string& study, const std::optional<std::string>& state,
                const std::string& format);
-/// `autoglm best`.
-int run_best(const std::string& storage_url, const std::string& study, const std::string& format);
+/// `autoglm best`: the best feasible trial, or the Pareto front of a multi-objective study; with
+/// `weights` ("f1=2,latency_ms=1" or "2,1"), every feasible COMPLETE trial re-scored with those
+/// weights (include/autoglm/scoring.h), best first, at most `top` of them (0: all).
+int run_best(const std::string& storage_url, const std::string& study, const std::string& format,
+             const std::optional<std::string>& weights = std::nullopt, int top = 10);
 /// `autoglm train WORKLOAD ARGS...`: execs autoglm-train beside this binary; returns only on error.
 int run_train(const std::vector<std::string>& args);
 

@@ -5,6 +5,8 @@
 #include <sstream>
 
 #include "autoglm/error.h"
+#include "autoglm/scoring.h"
+#include "autoglm/study.h"
 #include "autoglm/storage.h"
 #include "cli/cli.h"
 #include "common/options.h"
@@ -55,6 +57,30 @@ std::string csv_field(const std::string& s) {
 std::string param_text(const ParamValue& v, bool precise) {
   if (!std::holds_alternative<double>(v)) return to_string(v);
   return precise ? format_double(std::get<double>(v)) : format_short(std::get<double>(v));
+}
+
+// Names of the objective values stored by `autoglm tune` (study user attr "objective_names"),
+// else "value" / "value0", "value1", ...
+std::vector<std::string> value_names(const std::map<std::string, nlohmann::json>& attrs, size_t n) {
+  auto it = attrs.find("objective_names");
+  if (it != attrs.end() && it->second.is_array() && it->second.size() == n) {
+    std::vector<std::string> names;
+    for (const auto& v : it->second)
+      if (v.is_string()) names.push_back(v.get<std::string>());
+    if (names.size() == n) return names;
+  }
+  if (n == 1) return {"value"};
+  std::vector<std::string> names;
+  for (size_t k = 0; k < n; ++k) names.push_back("value" + std::to_string(k));
+  return names;
+}
+
+// "f1 0.93, latency_ms 1.2"
+std::string named_values(const std::vector<std::string>& names, const std::vector<double>& values) {
+  std::string s;
+  for (size_t k = 0; k < values.size() && k < names.size(); ++k)
+    s += (k ? ", " : "") + names[k] + " " + format_double(values[k]);
+  return s;
 }
 
 }  // namespace
@@ -133,17 +159,31 @@ int run_trials(const std::string& url, const std::string& study, const std::opti
     return kExitOk;
   }
   std::set<std::string> param_names;
-  for (const auto& t : trials)
+  bool constrained = false;
+  for (const auto& t : trials) {
     for (const auto& [k, v] : t.params) param_names.insert(k);
-  std::vector<std::string> header{"number", "state", "value", "duration"};
+    constrained = constrained || constraint_values(t).has_value();
+  }
+  const auto directions = storage->get_study_directions(id);
+  const auto names = value_names(storage->get_study_user_attrs(id), directions.size());
+  std::vector<std::string> header{"number", "state"};
+  for (const auto& n : names) header.push_back(n);
+  if (constrained) header.push_back("feasible");
+  header.push_back("duration");
   for (const auto& p : param_names) header.push_back(p);
   header.push_back("note");
   std::vector<std::vector<std::string>> rows{header};
   for (const auto& t : trials) {
     auto d = t.duration_seconds();
     const bool precise = format == "csv";
-    std::vector<std::string> r{std::to_string(t.number), to_string(t.state), value_text(t, precise),
-                               d ? (format == "csv" ? format_double(*d) : format_duration(*d)) : ""};
+    std::vector<std::string> r{std::to_string(t.number), to_string(t.state)};
+    for (size_t k = 0; k < names.size(); ++k) {
+      // A PRUNED trial has one value (its last intermediate value) under the first name.
+      if (k < t.values.size()) r.push_back(precise ? format_double(t.values[k]) : format_short(t.values[k]));
+      else r.push_back("");
+    }
+    if (constrained) r.push_back(constraint_values(t) ? (is_feasible(t) ? "yes" : "no") : "");
+    r.push_back(d ? (format == "csv" ? format_double(*d) : format_duration(*d)) : "");
     auto params = t.external_params();
     for (const auto& p : param_names) {
       auto it = params.find(p);
@@ -175,37 +215,94 @@ int run_trials(const std::string& url, const std::string& study, const std::opti
   return kExitOk;
 }
 
-int run_best(const std::string& url, const std::string& study, const std::string& format) {
+namespace {
+
+// `best --weights`: every COMPLETE feasible trial scored with the new weights (min-max over those
+// trials unless the metric has declared bounds), best first. The metrics are the study's scoring
+// metrics (user attrs of each trial) or, for a multi-objective study, its objective values.
+int print_reweighted(const std::vector<FrozenTrial>& complete, const std::vector<StudyDirection>& directions,
+                     const std::map<std::string, nlohmann::json>& attrs, const std::string& study,
+                     const std::string& weights, const std::string& format, int top) {
+  ScoringConfig base;
+  bool from_values = false;
+  if (auto it = attrs.find("scoring"); it != attrs.end()) {
+    base = ScoringConfig::from_json(it->second);
+  } else if (directions.size() > 1) {
+    from_values = true;
+    const auto names = value_names(attrs, directions.size());
+    for (size_t k = 0; k < directions.size(); ++k) base.metrics.push_back({names[k], directions[k], {}, {}});
+    base.weights.assign(directions.size(), 1.0 / static_cast<double>(directions.size()));
+  } else {
+    throw ConfigError("--weights: study '" + study +
+                      "' has one objective and no `scoring` metrics to weight; --weights re-ranks a multi-objective "
+                      "study or one tuned with `scoring:`");
+  }
+  const ScoringConfig scoring = reweighted(base, weights);
+  std::vector<std::pair<const FrozenTrial*, std::vector<double>>> rows;
+  for (const auto& t : complete) {
+    if (!is_feasible(t) || is_baseline(t)) continue;
+    if (from_values) rows.emplace_back(&t, t.values);
+    else if (auto raw = scoring_metrics_of(scoring, t)) rows.emplace_back(&t, *raw);
+  }
+  if (rows.empty()) throw NotFoundError("study '" + study + "' has no feasible COMPLETE trial with every metric");
+  std::vector<std::vector<double>> observed;
+  for (const auto& r : rows) observed.push_back(r.second);
+  const auto ranges = scoring_ranges(scoring, observed);
+  std::vector<std::pair<double, size_t>> order;
+  for (size_t i = 0; i < rows.size(); ++i) order.emplace_back(score_of(scoring, rows[i].second, ranges), i);
+  std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  if (top > 0 && order.size() > static_cast<size_t>(top)) order.resize(static_cast<size_t>(top));
+  std::vector<std::string> names;
+  for (const auto& m : scoring.metrics) names.push_back(m.name);
+  if (format == "json") {
+    nlohmann::json arr = nlohmann::json::array();
+    for (const auto& [score, i] : order) {
+      nlohmann::json j = trial_to_json(*rows[i].first);
+      j["weighted_score"] = score;
+      arr.push_back(j);
+    }
+    std::cout << nlohmann::json{{"weights", scoring.to_json()}, {"trials", arr}}.dump(2) << "\n";
+    return kExitOk;
+  }
+  std::cout << "weights:";
+  for (size_t k = 0; k < names.size(); ++k) std::cout << (k ? ", " : " ") << names[k] << " " << format_short(scoring.weights[k]);
+  std::cout << " (normalized: declared bounds, else min-max over " << rows.size() << " feasible COMPLETE trials)\n";
+  for (const auto& [score, i] : order) {
+    const FrozenTrial& t = *rows[i].first;
+    std::cout << "trial #" << t.number << ": weighted score " << format_short(score) << "  ("
+              << named_values(names, rows[i].second) << ")\n  params: " << format_params(t) << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int run_best(const std::string& url, const std::string& study, const std::string& format,
+             const std::optional<std::string>& weights, int top) {
   check_format(format, {"text", "json"});
+  if (weights && weights->empty()) throw ConfigError("--weights: empty; write NAME=W,... or W1,W2,...");
   auto storage = open_existing_storage(url);
   int64_t id = find_study(*storage, study, url);
   auto directions = storage->get_study_directions(id);
+  auto attrs = storage->get_study_user_attrs(id);
   auto complete = storage->get_all_trials(id, std::vector<TrialState>{TrialState::COMPLETE});
   if (complete.empty())
     throw NotFoundError("study '" + study + "' has no COMPLETE trial yet; see `autoglm trials --study " + study +
                         " --storage " + url + "`");
+  if (weights) return print_reweighted(complete, directions, attrs, study, *weights, format, top);
   std::vector<FrozenTrial> best;
   if (directions.size() == 1) {
     const bool minimize = directions[0] == StudyDirection::MINIMIZE;
-    const FrozenTrial* b = &complete[0];
+    const FrozenTrial* b = nullptr;
     for (const auto& t : complete)
-      if (minimize ? t.values[0] < b->values[0] : t.values[0] > b->values[0]) b = &t;
+      if (is_feasible(t) && (!b || (minimize ? t.values[0] < b->values[0] : t.values[0] > b->values[0]))) b = &t;
+    if (!b)
+      throw NotFoundError("study '" + study + "' has " + std::to_string(complete.size()) +
+                          " COMPLETE trial(s) but none is feasible (each violates a constraint); see `autoglm trials "
+                          "--study " + study + "`");
     best.push_back(*b);
   } else {
-    // Pareto front: trials no other trial dominates.
-    auto better_eq = [&](double a, double b, StudyDirection d) { return d == StudyDirection::MINIMIZE ? a <= b : a >= b; };
-    for (const auto& a : complete) {
-      bool dominated = false;
-      for (const auto& b : complete) {
-        bool all = true, strict = false;
-        for (size_t i = 0; i < directions.size(); ++i) {
-          all = all && better_eq(b.values[i], a.values[i], directions[i]);
-          strict = strict || b.values[i] != a.values[i];
-        }
-        if (all && strict) { dominated = true; break; }
-      }
-      if (!dominated) best.push_back(a);
-    }
+    best = pareto_front_trials(complete, directions);
   }
   if (format == "json") {
     if (directions.size() == 1) {
@@ -217,8 +314,16 @@ int run_best(const std::string& url, const std::string& study, const std::string
     }
     return kExitOk;
   }
+  const auto names = value_names(attrs, directions.size());
+  if (directions.size() > 1) {
+    std::cout << "Pareto front of study '" << study << "': " << best.size() << " of " << complete.size()
+              << " COMPLETE trials (";
+    for (size_t k = 0; k < names.size(); ++k)
+      std::cout << (k ? ", " : "") << (directions[k] == StudyDirection::MINIMIZE ? "min " : "max ") << names[k];
+    std::cout << ")\n";
+  }
   for (const auto& t : best) {
-    std::cout << "trial #" << t.number << (is_baseline(t) ? " (baseline)" : "") << ": value " << value_text(t);
+    std::cout << "trial #" << t.number << (is_baseline(t) ? " (baseline)" : "") << ": " << named_values(names, t.values);
     if (auto d = t.duration_seconds()) std::cout << " in " << format_duration(*d);
     std::cout << "\n  params: " << format_params(t) << "\n";
   }

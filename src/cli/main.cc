@@ -4,7 +4,7 @@
 //                            [--n-jobs N] [--seed S]
 //   autoglm studies [--storage URL] [--format table|json]
 //   autoglm trials --study NAME [--storage URL] [--state S] [--format table|csv|json]
-//   autoglm best --study NAME [--storage URL] [--format text|json]
+//   autoglm best --study NAME [--storage URL] [--format text|json] [--weights NAME=W,...] [--top N]
 //   autoglm train WORKLOAD ARGS...      (execs autoglm-train beside this binary)
 //   autoglm --version | --help | VERB --help
 //
@@ -113,11 +113,17 @@ int main(int argc, char** argv) {
   auto* o_state = trials_cmd->add_option("--state", state, "Only trials in this state: WAITING, RUNNING, COMPLETE, PRUNED, FAIL");
   trials_cmd->add_option("--format", fmt_trials, "table, csv or json")->capture_default_str();
 
-  std::string fmt_best = "text";
+  std::string fmt_best = "text", weights;
+  int top = 10;
   auto* best_cmd = app.add_subcommand("best", "Show the best trial of a study (the Pareto front for several objectives)");
   best_cmd->add_option("--study", study_name, "Study name (see `autoglm studies`)")->required();
   best_cmd->add_option("--storage", storage, "Storage URL")->capture_default_str();
   best_cmd->add_option("--format", fmt_best, "text or json")->capture_default_str();
+  auto* o_weights = best_cmd->add_option(
+      "--weights", weights,
+      "Re-rank the trials by a weighted score of the study's scoring metrics (or of its objectives): NAME=W,... or "
+      "W1,W2,...");
+  best_cmd->add_option("--top", top, "With --weights: how many trials to list (0: all)")->capture_default_str();
 
   app.add_subcommand("train", "Run a built-in training workload: autoglm train WORKLOAD ARGS... (e.g. lm --help)");
   app.require_subcommand(0, 1);
@@ -153,7 +159,11 @@ int main(int argc, char** argv) {
     if (trials_cmd->parsed())
       return run_trials(storage, study_name, o_state->count() ? std::optional<std::string>(state) : std::nullopt,
                         fmt_trials);
-    if (best_cmd->parsed()) return run_best(storage, study_name, fmt_best);
+    if (best_cmd->parsed()) {
+      if (top < 0) throw autoglm::ConfigError("--top: must be >= 0, got " + std::to_string(top));
+      return run_best(storage, study_name, fmt_best, o_weights->count() ? std::optional<std::string>(weights) : std::nullopt,
+                      top);
+    }
     return fail("missing a verb; run 'autoglm --help' (verbs: tune, studies, trials, best, train)", kExitUsage);
   } catch (const autoglm::Error& e) {
     return fail(e.what(), kExitUsage);

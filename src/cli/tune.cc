@@ -171,8 +171,10 @@ std::string clock_text(double s) {
 // Thread-safe: workers call on_trial concurrently; everything is guarded by mutex_.
 class Progress {
  public:
-  Progress(bool tty, std::optional<int> total, int done, std::vector<StudyDirection> directions, std::string value_name)
-      : tty_(tty), total_(total), done_(done), directions_(std::move(directions)), value_name_(std::move(value_name)),
+  /// `value_names`: one name per objective value, for the lines ("f1", "latency_ms").
+  Progress(bool tty, std::optional<int> total, int done, std::vector<StudyDirection> directions,
+           std::vector<std::string> value_names)
+      : tty_(tty), total_(total), done_(done), directions_(std::move(directions)), value_names_(std::move(value_names)),
         start_(std::chrono::steady_clock::now()) {}
   ~Progress() { finish(); }
 
@@ -238,7 +240,9 @@ class Progress {
 
  private:
   bool consider_locked(const FrozenTrial& t) {
-    if (directions_.size() != 1 || t.state != TrialState::COMPLETE || t.values.empty() || is_baseline(t)) return false;
+    if (directions_.size() != 1 || t.state != TrialState::COMPLETE || t.values.empty() || is_baseline(t) ||
+        !is_feasible(t))
+      return false;
     double v = t.values[0];
     bool better = !best_ || (directions_[0] == StudyDirection::MINIMIZE ? v < best_->first : v > best_->first);
     if (better) best_ = std::make_pair(v, t.number);
@@ -249,9 +253,13 @@ class Progress {
     std::ostringstream os;
     os << (baseline ? "baseline trial " : "trial ") << t.number << " " << to_string(t.state);
     if (!t.values.empty()) {
-      os << " " << value_name_ << "=";
-      for (size_t i = 0; i < t.values.size(); ++i) os << (i ? "," : "") << format_short(t.values[i]);
+      if (t.values.size() == value_names_.size()) {
+        for (size_t i = 0; i < t.values.size(); ++i) os << " " << value_names_[i] << "=" << format_short(t.values[i]);
+      } else {  // a PRUNED trial's last intermediate value
+        os << " " << value_names_.front() << "=" << format_short(t.values.front());
+      }
     }
+    if (t.state == TrialState::COMPLETE && !is_feasible(t)) os << " (infeasible)";
     if (t.state == TrialState::PRUNED) {
       if (auto s = t.last_step()) os << " at step " << *s;
     }
@@ -283,7 +291,7 @@ class Progress {
     } else {
       os << done_ << " trials";
     }
-    if (best_) os << " | best " << value_name_ << " " << format_short(best_->first) << " (#" << best_->second << ")";
+    if (best_) os << " | best " << value_names_.front() << " " << format_short(best_->first) << " (#" << best_->second << ")";
     os << " | " << running_.load() << " running | " << clock_text(elapsed());
     if (interrupted()) os << " | stopping...";
     std::cerr << os.str() << std::flush;
@@ -299,7 +307,7 @@ class Progress {
   bool drawn_ = false;     ///< GUARDED_BY(mutex_)
   std::atomic<int> running_{0};
   const std::vector<StudyDirection> directions_;
-  const std::string value_name_;
+  const std::vector<std::string> value_names_;
   const std::chrono::steady_clock::time_point start_;
   std::thread ticker_;
 };
@@ -367,32 +375,58 @@ int count_results(Storage& storage, int64_t study_id) {
 std::optional<FrozenTrial> best_of(const std::vector<FrozenTrial>& trials, StudyDirection dir, bool baseline) {
   std::optional<FrozenTrial> best;
   for (const auto& t : trials) {
-    if (t.state != TrialState::COMPLETE || t.values.empty() || is_baseline(t) != baseline) continue;
+    if (t.state != TrialState::COMPLETE || t.values.empty() || is_baseline(t) != baseline || !is_feasible(t)) continue;
     if (!best || (dir == StudyDirection::MINIMIZE ? t.values[0] < best->values[0] : t.values[0] > best->values[0]))
       best = t;
   }
   return best;
 }
 
+// One name per objective value: the metrics (`objective.metric: [f1, latency_ms]`), "score" for
+// a weighted score, f1 ... fM for a built-in multi-objective function, else `value_name`.
+std::vector<std::string> objective_value_names(const StudyConfig& cfg) {
+  if (cfg.scoring) return {"score"};
+  if (!cfg.objective.metrics.empty()) return cfg.objective.metrics;
+  if (cfg.directions.size() == 1) return {cfg.objective.value_name};
+  std::vector<std::string> names;
+  for (size_t k = 0; k < cfg.directions.size(); ++k) names.push_back("f" + std::to_string(k + 1));
+  return names;
+}
+
+// "accuracy 0.12, recall 0.31 (AHP, CR 0.034)".
+std::string weights_text(const ScoringConfig& scoring) {
+  std::string out;
+  for (size_t k = 0; k < scoring.metrics.size(); ++k)
+    out += (k ? ", " : "") + scoring.metrics[k].name + " " + format_short(scoring.weights[k]);
+  if (scoring.ahp) out += " (AHP, CR " + format_short(scoring.ahp->consistency_ratio) + ")";
+  return out;
+}
+
 void print_summary(Study& study, const StudyConfig& cfg, double elapsed) {
   auto trials = study.get_trials();
   std::map<TrialState, int> counts;
-  int baseline_n = 0;
+  int baseline_n = 0, infeasible = 0;
   for (const auto& t : trials) {
     if (is_baseline(t)) { ++baseline_n; continue; }
     ++counts[t.state];
+    if (t.state == TrialState::COMPLETE && !is_feasible(t)) ++infeasible;
   }
-  std::cout << "study '" << study.study_name() << "': " << counts[TrialState::COMPLETE] << " COMPLETE, "
+  std::cout << "study '" << study.study_name() << "': " << counts[TrialState::COMPLETE] << " COMPLETE"
+            << (infeasible ? " (" + std::to_string(infeasible) + " infeasible)" : "") << ", "
             << counts[TrialState::PRUNED] << " PRUNED, " << counts[TrialState::FAIL] << " FAIL"
             << (counts[TrialState::RUNNING] ? ", " + std::to_string(counts[TrialState::RUNNING]) + " RUNNING" : "")
             << (baseline_n ? " (+ baseline)" : "") << "; this run took " << format_duration(elapsed) << "\n";
-  const auto& name = cfg.objective.value_name;
+  const auto names = objective_value_names(cfg);
+  const auto& name = names.front();
   if (study.directions().size() != 1) {
     auto front = study.best_trials();
-    std::cout << "Pareto front: " << front.size() << " trial(s)\n";
+    std::cout << "Pareto front: " << front.size() << " feasible trial(s)";
+    for (size_t k = 0; k < names.size(); ++k)
+      std::cout << (k ? ", " : " (") << (study.directions()[k] == StudyDirection::MINIMIZE ? "min " : "max ") << names[k];
+    std::cout << ")\n";
     for (const auto& t : front) {
-      std::cout << "  trial #" << t.number << ": values ";
-      for (size_t i = 0; i < t.values.size(); ++i) std::cout << (i ? ", " : "") << format_double(t.values[i]);
+      std::cout << "  trial #" << t.number << ":";
+      for (size_t i = 0; i < t.values.size(); ++i) std::cout << (i ? ", " : " ") << names[i] << " " << format_short(t.values[i]);
       std::cout << "  " << format_params(t) << "\n";
     }
     return;
@@ -418,6 +452,13 @@ void print_summary(Study& study, const StudyConfig& cfg, double elapsed) {
     }
   }
   std::cout << "\n  params: " << format_params(*best) << "\n";
+  if (cfg.scoring) {
+    std::cout << "  metrics:";
+    if (auto raw = scoring_metrics_of(*cfg.scoring, *best))
+      for (size_t k = 0; k < raw->size(); ++k) std::cout << (k ? ", " : " ") << cfg.scoring->metrics[k].name << " " << format_short((*raw)[k]);
+    std::cout << "\n  weights: " << weights_text(*cfg.scoring) << "; re-rank with other weights: autoglm best --study "
+              << study.study_name() << " --weights NAME=W,...\n";
+  }
   if (!cfg.baseline.empty() && !base) {
     std::optional<int> running;
     for (const auto& t : trials)
@@ -460,7 +501,10 @@ int run_tune(const TuneFlags& flags) {
   // A built-in function (`objective: {function: ...}`) is evaluated in this process; a command
   // runs as a child process per trial.
   std::optional<objectives::Problem> function;
-  if (cfg.objective.function) function = make_builtin_problem(cfg);
+  std::optional<objectives::MultiProblem> multi_function;
+  if (cfg.objective.function && is_multi_objective_function(cfg.objective.function->name))
+    multi_function = make_builtin_multi_problem(cfg);
+  else if (cfg.objective.function) function = make_builtin_problem(cfg);
   else cfg.objective.command = resolve_program(cfg.objective.command);
   const std::string url = flags.storage ? *flags.storage : cfg.storage ? *cfg.storage : kDefaultStorage;
   check_storage_writable(url);
@@ -508,7 +552,20 @@ int run_tune(const TuneFlags& flags) {
   if (cfg.n_trials) to_run = std::max(0, *cfg.n_trials - done_before);
 
   const bool tty = ::isatty(STDERR_FILENO) == 1;
-  Progress progress(tty, cfg.n_trials, done_before, cfg.directions, cfg.objective.value_name);
+  // What `autoglm best` and `autoglm trials` need to present and re-weight the study later.
+  study->set_user_attr("objective_names", objective_value_names(cfg));
+  if (cfg.scoring) study->set_user_attr("scoring", cfg.scoring->to_json());
+  if (!cfg.constraints.empty()) {
+    nlohmann::json cs = nlohmann::json::array();
+    for (const auto& c : cfg.constraints) {
+      nlohmann::json j = {{"metric", c.metric}};
+      if (c.min) j["min"] = *c.min;
+      if (c.max) j["max"] = *c.max;
+      cs.push_back(j);
+    }
+    study->set_user_attr("constraints", cs);
+  }
+  Progress progress(tty, cfg.n_trials, done_before, cfg.directions, objective_value_names(cfg));
   progress.seed_best(study->get_trials(std::vector<TrialState>{TrialState::COMPLETE}));
   {
     std::ostringstream os;
@@ -522,9 +579,14 @@ int run_tune(const TuneFlags& flags) {
       os << "objective: built-in function " << function->name << " (d=" << function->dim;
       if (cfg.objective.function->shift_seed) os << ", shift_seed " << *cfg.objective.function->shift_seed;
       os << ", in-process)";
+    } else if (multi_function) {
+      os << "objective: built-in function " << multi_function->name << " (d=" << multi_function->dim << ", "
+         << multi_function->n_objectives << " objectives, in-process)";
     } else {
       os << "logs in " << log_dir;
     }
+    if (cfg.scoring) os << "; maximizing the weighted score of " << weights_text(*cfg.scoring);
+    if (!cfg.constraints.empty()) os << "; " << cfg.constraints.size() << " constraint(s)";
     progress.message(os.str());
   }
 
@@ -538,12 +600,28 @@ int run_tune(const TuneFlags& flags) {
     if (interrupted()) throw Error("interrupted: the engine is shutting down");  // arrived after ask()
     auto params = suggest_space(trial, space);
     if (function) return {(*function)(builtin_point(params, function->dim))};
+    if (multi_function) return (*multi_function)(builtin_point(params, multi_function->dim));
     CommandSpec spec = make_command_spec(cfg.objective, space, params, log_dir);
+    if (cfg.scoring) {  // the command reports the scoring metrics; the value is their score
+      spec.metrics.clear();
+      for (const auto& m : cfg.scoring->metrics) spec.metrics.push_back(m.name);
+      spec.intermediate_metric.reset();
+    }
+    std::vector<double> values;
+    std::map<std::string, double> reported;
     try {
-      return run_command_trial(trial, spec, gpus.get());
+      values = run_command_trial(trial, spec, gpus.get(), &reported);
     } catch (const CommandFailed& e) {
       throw Error(e.reason());  // fail_reason: the one-line reason; the log tail is in "log_tail"
     }
+    if (!cfg.constraints.empty()) trial.set_system_attr(kConstraintsAttr, constraint_values_of(cfg.constraints, reported));
+    if (!cfg.scoring) return values;
+    // Min-max ranges over the COMPLETE trials so far plus this one (declared bounds win).
+    std::vector<std::vector<double>> observed{values};
+    for (const auto& t : *study->finished_trials_snapshot())
+      if (t.state == TrialState::COMPLETE)
+        if (auto raw = scoring_metrics_of(*cfg.scoring, t)) observed.push_back(std::move(*raw));
+    return {score_of(*cfg.scoring, values, scoring_ranges(*cfg.scoring, observed))};
   };
 
   // The baseline runs in its own Study object, whose pruner never prunes.

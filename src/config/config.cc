@@ -16,6 +16,7 @@
 #include "autoglm/pruner.h"
 #include "autoglm/sampler.h"
 #include "common/options.h"
+#include "config/multi_config.h"
 #include "config/yaml_util.h"
 
 namespace autoglm {
@@ -342,9 +343,9 @@ std::vector<ParamSpec> parse_space(const Source& src, const YAML::Node& node) {
 // Objective.
 
 const std::vector<std::string> kObjectiveKeys = {"command", "function", "shift_seed", "env", "timeout", "grace_period",
-                                                 "metric", "log_dir", "working_dir", "value_name"};
+                                                 "metric", "metrics", "log_dir", "working_dir", "value_name"};
 // Keys that only make sense for a command (a built-in function runs in-process).
-const std::vector<std::string> kCommandOnlyKeys = {"env", "timeout", "grace_period", "metric", "log_dir", "working_dir"};
+const std::vector<std::string> kCommandOnlyKeys = {"env", "timeout", "grace_period", "metric", "metrics", "log_dir", "working_dir"};
 
 std::vector<std::string> read_command(const Source& src, const YAML::Node& node, const std::string& key) {
   std::vector<std::string> argv;
@@ -393,10 +394,16 @@ ObjectiveConfig parse_objective(const Source& src, const YAML::Node& node) {
       BuiltinObjective f;
       f.name = read_string(src, e.value, k);
       f.line = line_of(e.value);
-      try {
-        (void)objectives::fixed_dimension(f.name);  // refuses an unknown name, with did-you-mean
-      } catch (const ConfigError& err) {
-        src.fail(e.value, k, err.what());
+      if (!is_multi_objective_function(f.name)) {
+        try {
+          (void)objectives::fixed_dimension(f.name);  // refuses an unknown name, with did-you-mean
+        } catch (const ConfigError&) {
+          std::vector<std::string> all = objectives::function_names();
+          for (const auto& m : objectives::multi_function_names()) all.push_back(m);
+          std::string known;
+          for (const auto& m : all) known += (known.empty() ? "" : ", ") + m;
+          src.fail(e.value, k, "unknown built-in function '" + f.name + "'" + did_you_mean(f.name, all) + " (known: " + known + ")");
+        }
       }
       obj.function = std::move(f);
     } else if (e.key == "shift_seed") {
@@ -415,8 +422,22 @@ ObjectiveConfig parse_objective(const Source& src, const YAML::Node& node) {
       double g = read_double(src, e.value, k);
       if (!(g >= 0) || !std::isfinite(g)) src.fail(e.value, k, "must be >= 0 seconds");
       obj.grace_period_seconds = g;
-    } else if (e.key == "metric") {
-      obj.metric = read_string(src, e.value, k);
+    } else if (e.key == "metric" || e.key == "metrics") {
+      if (!obj.metrics.empty()) src.fail(e.key_node, k, "the metrics are given twice (metric and metrics); keep one");
+      if (e.value.IsSequence()) {
+        if (e.value.size() == 0) src.fail(e.value, k, "is empty; name one metric per direction");
+        size_t i = 0;
+        for (const auto& m : e.value) {
+          const std::string mk = k + "[" + std::to_string(i++) + "]";
+          obj.metrics.push_back(read_string(src, m, mk));
+          if (obj.metrics.back().empty()) src.fail(m, mk, "empty metric name");
+          if (std::count(obj.metrics.begin(), obj.metrics.end(), obj.metrics.back()) > 1)
+            src.fail(m, mk, "metric '" + obj.metrics.back() + "' is listed twice");
+        }
+      } else {
+        obj.metrics.push_back(read_string(src, e.value, k));
+        if (obj.metrics.back().empty()) src.fail(e.value, k, "empty metric name; name the metric to optimize or omit it");
+      }
     } else if (e.key == "log_dir") {
       obj.log_dir = read_string(src, e.value, k);
     } else if (e.key == "value_name") {
@@ -481,8 +502,10 @@ void check_builtin_objective(const StudyConfig& cfg) {
     if (*i < d) seen[*i] = true;
     else if (!beyond) beyond = &p;
   }
+  const bool multi = is_multi_objective_function(fn.name);
   try {
-    (void)objectives::make_problem(fn.name, d);
+    if (multi) (void)objectives::make_multi_problem(fn.name, d, static_cast<int>(cfg.directions.size()));
+    else (void)objectives::make_problem(fn.name, d);
   } catch (const ConfigError& e) {
     throw ConfigError(src.at_line(fn.line) + "objective.function: " + e.what());
   }
@@ -493,9 +516,25 @@ void check_builtin_objective(const StudyConfig& cfg) {
     fail_param(*beyond, "missing x" + std::to_string(i) + ": the " + std::to_string(d) + " parameters of " + fn.name +
                             " here are " + names + ", the space declares " + declared + "; number them from x0");
   }
-  if (cfg.directions.size() != 1)
-    throw ConfigError(src.at_line(fn.line) + "objective.function: a built-in function has one objective; use "
+  if (!multi && cfg.directions.size() != 1)
+    throw ConfigError(src.at_line(fn.line) + "objective.function: " + fn.name + " has one objective; use "
                       "`direction: minimize` instead of `directions`");
+  if (multi) {
+    if (fn.shift_seed)
+      throw ConfigError(src.at_line(fn.line) + "objective.shift_seed: " + fn.name +
+                        " is used as published (its reference point and front are fixed); remove shift_seed");
+    for (auto dir : cfg.directions)
+      if (dir != StudyDirection::MINIMIZE)
+        throw ConfigError(src.at_line(fn.line) + "objective.function: every objective of " + fn.name +
+                          " is minimized; write `directions: [minimize, minimize" +
+                          (cfg.directions.size() > 2 ? ", ...]" : "]") + "` or leave `directions` out");
+    if (!cfg.constraints.empty() || cfg.scoring)
+      throw ConfigError(src.at_line(fn.line) + "objective.function: `constraints` and `scoring` need metrics reported "
+                        "by a command; remove them for a built-in function");
+  }
+  if (!multi && (!cfg.constraints.empty() || cfg.scoring))
+    throw ConfigError(src.at_line(fn.line) + "objective.function: `constraints` and `scoring` need metrics reported "
+                      "by a command; remove them for a built-in function");
   if (!cfg.gpus.empty())
     throw ConfigError(src.at_line(fn.line) + "objective.function: a built-in function runs in-process and uses no GPU; "
                       "remove `gpus`");
@@ -623,7 +662,7 @@ std::map<std::string, ParamValue> parse_baseline(const Source& src, const YAML::
 const std::vector<std::string> kTopKeys = {
     "study",  "study_name", "description", "storage", "direction", "directions", "space",          "sampler",
     "pruner", "objective",  "n_trials",    "timeout", "n_jobs",    "seed",       "gpus",           "gpus_per_trial",
-    "baseline", "default_params"};
+    "baseline", "default_params", "constraints", "scoring"};
 
 StudyDirection parse_direction(const Source& src, const YAML::Node& node, const std::string& key) {
   const std::string s = read_string(src, node, key);
@@ -786,6 +825,7 @@ StudyConfig parse_study_config(const std::string& yaml_text, const std::string& 
   YAML::Node directions_node{YAML::NodeType::Undefined};
   YAML::Node study_node{YAML::NodeType::Undefined};
   YAML::Node gpt_node{YAML::NodeType::Undefined};
+  YAML::Node pruner_node{YAML::NodeType::Undefined};
   std::string baseline_key;
   for (const Entry& e : read_mapping(src, root, "", kTopKeys)) {
     const std::string& k = e.key;
@@ -813,6 +853,7 @@ StudyConfig parse_study_config(const std::string& yaml_text, const std::string& 
     } else if (k == "sampler") {
       cfg.sampler = parse_algorithm_spec(src, e.value, k);
     } else if (k == "pruner") {
+      pruner_node = e.value;
       cfg.pruner = parse_algorithm_spec(src, e.value, k);
     } else if (k == "objective") {
       objective_node = e.value;
@@ -846,6 +887,10 @@ StudyConfig parse_study_config(const std::string& yaml_text, const std::string& 
       int64_t n = read_int(src, e.value, k);
       if (n < 1) src.fail(e.value, k, "must be >= 1, got " + e.value.Scalar());
       cfg.gpus_per_trial = static_cast<int>(n);
+    } else if (k == "constraints") {
+      cfg.constraints = config_internal::parse_constraints(src, e.value);
+    } else if (k == "scoring") {
+      cfg.scoring = config_internal::parse_scoring(src, e.value);
     } else if (k == "baseline" || k == "default_params") {
       if (baseline_node.IsDefined())
         src.fail(e.key_node, k, "the baseline is given twice (baseline and default_params); keep one");
@@ -861,6 +906,36 @@ StudyConfig parse_study_config(const std::string& yaml_text, const std::string& 
 
   cfg.space = parse_space(src, space_node);
   cfg.objective = parse_objective(src, objective_node);
+  const bool directions_given = direction_node.IsDefined() || directions_node.IsDefined();
+  // A built-in multi-objective function minimizes its objectives: 2 unless `directions` says more.
+  if (cfg.objective.function && is_multi_objective_function(cfg.objective.function->name) && !directions_given)
+    cfg.directions.assign(2, StudyDirection::MINIMIZE);
+  if (cfg.scoring) {
+    // The study maximizes the score; the metrics come from `scoring`, not `objective.metric`.
+    if (directions_given && (cfg.directions.size() != 1 || cfg.directions[0] != StudyDirection::MAXIMIZE))
+      src.fail(directions_node.IsDefined() ? directions_node : direction_node,
+               directions_node.IsDefined() ? "directions" : "direction",
+               "with `scoring` the study maximizes one weighted score; remove it (or write `direction: maximize`)");
+    cfg.directions = {StudyDirection::MAXIMIZE};
+    if (!cfg.objective.metrics.empty())
+      src.fail(objective_node["metric"] ? objective_node["metric"] : objective_node["metrics"], "objective.metric",
+               "with `scoring` the metrics are listed in scoring.metrics; remove objective.metric");
+  } else if (!cfg.objective.metrics.empty() && cfg.objective.metrics.size() != cfg.directions.size()) {
+    src.fail(objective_node["metric"] ? objective_node["metric"] : objective_node["metrics"], "objective.metric",
+             "names " + std::to_string(cfg.objective.metrics.size()) + " metric(s) but the study has " +
+                 std::to_string(cfg.directions.size()) + " direction(s); give one metric per direction, in order");
+  }
+  if (cfg.directions.size() > 1) {
+    // Pruning needs intermediate values, which multi-objective studies do not have (as in Optuna).
+    const std::string pruner = cfg.pruner.value("name", std::string());
+    if (pruner_node.IsDefined() && pruner != "nop" && pruner != "none")
+      src.fail(pruner_node, "pruner",
+               "pruner '" + pruner + "' cannot be used with a multi-objective study (" +
+                   std::to_string(cfg.directions.size()) +
+                   " directions): pruners compare intermediate values of one objective, as in Optuna; remove `pruner` "
+                   "or write `pruner: none`");
+    cfg.pruner = {{"name", "nop"}};
+  }
   if (cfg.objective.function) check_builtin_objective(cfg);
   else check_command_objective(src, objective_node, cfg);
 
@@ -934,6 +1009,16 @@ void validate_study_config(const StudyConfig& cfg) {
     throw ConfigError("objective.command: is empty; give the program to run");
   }
   if (cfg.directions.empty()) throw ConfigError("directions: give at least one direction");
+  if (cfg.scoring && (cfg.directions.size() != 1 || cfg.directions[0] != StudyDirection::MAXIMIZE))
+    throw ConfigError("scoring: the study maximizes one weighted score; set directions to [maximize]");
+  if (!cfg.scoring && !cfg.objective.metrics.empty() && cfg.objective.metrics.size() != cfg.directions.size())
+    throw ConfigError("objective.metric: names " + std::to_string(cfg.objective.metrics.size()) +
+                      " metric(s) but the study has " + std::to_string(cfg.directions.size()) + " direction(s)");
+  if (cfg.directions.size() > 1) {
+    const std::string pruner = cfg.pruner.value("name", std::string());
+    if (pruner != "nop" && pruner != "none")
+      throw ConfigError("pruner: '" + pruner + "' cannot be used with a multi-objective study; use `pruner: none`");
+  }
   if (cfg.n_trials && *cfg.n_trials < 1) throw ConfigError("n_trials: must be >= 1, got " + std::to_string(*cfg.n_trials));
   if (cfg.n_jobs < 1) throw ConfigError("n_jobs: must be >= 1, got " + std::to_string(cfg.n_jobs));
   if (cfg.timeout_seconds && !(*cfg.timeout_seconds > 0)) throw ConfigError("timeout: must be > 0 seconds");
@@ -1075,10 +1160,37 @@ CommandSpec make_command_spec(const ObjectiveConfig& objective, const std::vecto
   spec.working_directory = objective.working_directory;
   spec.timeout_seconds = objective.timeout_seconds;
   spec.grace_period_seconds = objective.grace_period_seconds;
-  spec.metric = objective.metric;
+  spec.metrics = objective.metrics;
+  if (objective.metrics.size() == 1) spec.intermediate_metric = objective.metrics[0];
   spec.log_dir = log_dir;
   for (const auto& p : space) spec.search_space_params.insert(p.name);
   return spec;
+}
+
+bool is_multi_objective_function(const std::string& name) {
+  const auto names = objectives::multi_function_names();
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+objectives::MultiProblem make_builtin_multi_problem(const StudyConfig& config) {
+  if (!config.objective.function || !is_multi_objective_function(config.objective.function->name))
+    throw ConfigError("objective: not a built-in multi-objective function");
+  return objectives::make_multi_problem(config.objective.function->name, static_cast<int>(config.space.size()),
+                                        static_cast<int>(config.directions.size()));
+}
+
+std::vector<double> constraint_values_of(const std::vector<ConstraintSpec>& constraints,
+                                         const std::map<std::string, double>& metrics) {
+  std::vector<double> out;
+  for (const auto& c : constraints) {
+    auto it = metrics.find(c.metric);
+    if (it == metrics.end())
+      throw Error("constraint metric '" + c.metric + "' was never reported (write {\"metrics\": {\"" + c.metric +
+                  "\": V}} to fd 3)");
+    if (c.max) out.push_back(it->second - *c.max);
+    if (c.min) out.push_back(*c.min - it->second);
+  }
+  return out;
 }
 
 }  // namespace autoglm

@@ -80,7 +80,10 @@ void check_spec_basics(const CommandSpec& spec) {
       if (key == v)
         throw ConfigError("env: " + key + " is set by the engine for every trial; remove it from env");
   }
-  if (spec.metric && spec.metric->empty()) throw ConfigError("metric: empty name; give the metric to optimize or omit it");
+  for (const auto& m : spec.metrics)
+    if (m.empty()) throw ConfigError("metric: empty name; give the metric to optimize or omit it");
+  if (spec.intermediate_metric && spec.intermediate_metric->empty())
+    throw ConfigError("intermediate_metric: empty name; give a metric name or omit it");
 }
 
 class CommandRun {
@@ -88,6 +91,8 @@ class CommandRun {
   CommandRun(TrialChannel& trial, const CommandSpec& spec) : trial_(trial), spec_(spec) {}
 
   std::vector<double> execute(GpuPool* gpus);
+  /// Last number reported for each metric name (after execute()).
+  const std::map<std::string, double>& metric_values() const { return metric_values_; }
 
  private:
   enum class Outcome { kRunning, kExited, kPruned, kTimedOut, kInterrupted };
@@ -121,7 +126,7 @@ class CommandRun {
   int64_t n_warnings_ = 0;
   std::vector<std::string> warnings_;  ///< The first kMaxRecordedWarnings.
   std::optional<std::vector<double>> final_values_;
-  std::optional<double> metric_value_;
+  std::map<std::string, double> metric_values_;  ///< Last number reported for each metric name.
   bool consult_pruner_ = true;
   bool prune_requested_ = false;
   int64_t prune_step_ = -1;
@@ -206,17 +211,16 @@ void CommandRun::handle_line(std::string_view line) {
       break;
     case protocol::MessageKind::kMetrics:
       for (const auto& [name, value] : m.metrics) trial_.set_user_attr(name, value);
-      if (spec_.metric) {
-        auto it = m.metrics.find(*spec_.metric);
-        if (it != m.metrics.end()) {
-          auto v = protocol::as_number(it->second);
-          if (!v) {
-            warn("metric '" + *spec_.metric + "' must be a number, got " + dump_json(it->second), line);
-          } else {
-            metric_value_ = *v;
-            if (m.step) intermediate(*m.step, *v, line);
-          }
+      for (const auto& [name, value] : m.metrics) {
+        const bool wanted = std::find(spec_.metrics.begin(), spec_.metrics.end(), name) != spec_.metrics.end();
+        const bool stepped = m.step && spec_.intermediate_metric == name;
+        auto v = protocol::as_number(value);
+        if (!v) {
+          if (wanted || stepped) warn("metric '" + name + "' must be a number, got " + dump_json(value), line);
+          continue;
         }
+        metric_values_[name] = *v;
+        if (stepped) intermediate(*m.step, *v, line);
       }
       break;
   }
@@ -411,13 +415,26 @@ std::vector<double> CommandRun::execute(GpuPool* gpus) {
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) fail("command " + how);
 
   std::optional<std::vector<double>> result = final_values_;
-  if (spec_.metric && metric_value_) result = std::vector<double>{*metric_value_};
-  if (!result) {
-    std::string hint = spec_.metric ? " (metric '" + *spec_.metric + "' never appeared in a {\"metrics\": {...}} line)"
-                                    : " (write {\"value\": V} to fd 3; see docs/protocol.md)";
-    fail("command exited 0 without reporting a final value" + hint);
+  if (!spec_.metrics.empty()) {
+    std::vector<double> named;
+    std::vector<std::string> missing;
+    for (const auto& name : spec_.metrics) {
+      auto it = metric_values_.find(name);
+      if (it == metric_values_.end()) missing.push_back("'" + name + "'");
+      else named.push_back(it->second);
+    }
+    if (missing.empty()) {
+      result = std::move(named);
+    } else if (!(spec_.metrics.size() == 1 && final_values_ && final_values_->size() == 1)) {
+      std::string list;
+      for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
+      fail("command exited 0 without reporting metric" + std::string(missing.size() > 1 ? "s " : " ") + list +
+           " (write {\"metrics\": {\"NAME\": V, ...}} to fd 3; see docs/protocol.md)");
+    }
   }
-  if (result->size() != trial_.n_objectives())
+  if (!result) fail("command exited 0 without reporting a final value (write {\"value\": V} to fd 3; see docs/protocol.md)");
+  const size_t expected = spec_.metrics.empty() ? trial_.n_objectives() : spec_.metrics.size();
+  if (result->size() != expected)
     fail("command reported " + std::to_string(result->size()) + " final value(s) but the study has " +
          std::to_string(trial_.n_objectives()) + " objective(s)");
   return *result;
@@ -520,15 +537,19 @@ void validate_command_spec(const CommandSpec& spec, const std::set<std::string>&
   }
 }
 
-std::vector<double> run_command(TrialChannel& trial, const CommandSpec& spec, GpuPool* gpus) {
+std::vector<double> run_command(TrialChannel& trial, const CommandSpec& spec, GpuPool* gpus,
+                                std::map<std::string, double>* reported_metrics) {
   check_spec_basics(spec);
   CommandRun run(trial, spec);
-  return run.execute(gpus);
+  std::vector<double> values = run.execute(gpus);
+  if (reported_metrics) *reported_metrics = run.metric_values();
+  return values;
 }
 
-std::vector<double> run_command_trial(Trial& trial, const CommandSpec& spec, GpuPool* gpus) {
+std::vector<double> run_command_trial(Trial& trial, const CommandSpec& spec, GpuPool* gpus,
+                                      std::map<std::string, double>* reported_metrics) {
   StudyTrialChannel channel(trial);
-  return run_command(channel, spec, gpus);
+  return run_command(channel, spec, gpus, reported_metrics);
 }
 
 }  // namespace autoglm

@@ -32,7 +32,8 @@ class TrialChannel {
 };
 
 /// run_command_trial over a TrialChannel; same contract.
-std::vector<double> run_command(TrialChannel& trial, const CommandSpec& spec, GpuPool* gpus);
+std::vector<double> run_command(TrialChannel& trial, const CommandSpec& spec, GpuPool* gpus,
+                                std::map<std::string, double>* reported_metrics = nullptr);
 
 /// The last `n_lines` lines of the file at `path` (reads at most its last 64 KiB; lines longer
 /// than 1000 bytes are cut). Empty when the file is missing or empty.

@@ -69,6 +69,26 @@ double sbx(std::mt19937_64& rng, double p1, double p2) {
   return std::clamp(c, 0.0, 1.0);
 }
 
+/// Polynomial mutation of x in [0, 1] (Deb & Agrawal, "A niched-penalty approach for constraint
+/// handling in genetic algorithms", ICANNGA 1999; the bounded form of Deb's NSGA-II code, which
+/// scales the perturbation by the distance to the nearer bound): with u uniform in [0, 1),
+///   u < 1/2:  delta = (2u + (1 - 2u)(1 - x)^(eta+1))^(1/(eta+1)) - 1
+///   u >= 1/2: delta = 1 - (2(1 - u) + 2(u - 1/2) x^(eta+1))^(1/(eta+1))
+/// and the result x + delta, which lies in [0, 1] (clipped against rounding).
+double polynomial_mutation(std::mt19937_64& rng, double x, double eta) {
+  const double u = tpe::uniform01(rng);
+  const double power = 1.0 / (eta + 1.0);
+  double delta;
+  if (u < 0.5) {
+    const double v = 2.0 * u + (1.0 - 2.0 * u) * std::pow(1.0 - x, eta + 1.0);
+    delta = std::pow(v, power) - 1.0;
+  } else {
+    const double v = 2.0 * (1.0 - u) + 2.0 * (u - 0.5) * std::pow(x, eta + 1.0);
+    delta = 1.0 - std::pow(v, power);
+  }
+  return std::clamp(x + delta, 0.0, 1.0);
+}
+
 double blx_alpha(std::mt19937_64& rng, double p1, double p2) {
   const double d = std::abs(p1 - p2);
   const double lo = std::min(p1, p2) - kBlxAlpha * d, hi = std::max(p1, p2) + kBlxAlpha * d;
@@ -109,6 +129,11 @@ void NSGAIISamplerOptions::validate() const {
   if (crossover != "uniform" && crossover != "sbx" && crossover != "blxalpha")
     throw ConfigError("NSGAIISampler: crossover must be 'uniform', 'sbx' or 'blxalpha', got '" + crossover + "'" +
                       did_you_mean(crossover, {"uniform", "sbx", "blxalpha"}));
+  if (mutation != "uniform" && mutation != "polynomial")
+    throw ConfigError("NSGAIISampler: mutation must be 'uniform' or 'polynomial', got '" + mutation + "'" +
+                      did_you_mean(mutation, {"uniform", "polynomial"}));
+  if (!(mutation_eta >= 0.0) || !std::isfinite(mutation_eta))
+    throw ConfigError("NSGAIISampler: mutation_eta must be a finite number >= 0, got " + std::to_string(mutation_eta));
   if (!(crossover_prob >= 0.0 && crossover_prob <= 1.0))
     throw ConfigError("NSGAIISampler: crossover_prob must be in [0, 1], got " + std::to_string(crossover_prob));
   if (!(swapping_prob >= 0.0 && swapping_prob <= 1.0))
@@ -119,25 +144,6 @@ NSGAIISampler::NSGAIISampler(NSGAIISamplerOptions options)
     : options_((options.validate(), std::move(options))), rng_(seed_or_random(options_.seed)) {}
 
 NSGAIISampler::~NSGAIISampler() = default;
-
-double NSGAIISampler::constraint_violation(const FrozenTrial& trial) {
-  auto it = trial.system_attrs.find("constraints");
-  if (it == trial.system_attrs.end() || it->second.is_null()) return 0.0;
-  const nlohmann::json& c = it->second;
-  if (!c.is_array())
-    throw ConfigError("NSGAIISampler: system attr 'constraints' of trial " + std::to_string(trial.number) +
-                      " must be an array of numbers, got " + c.dump());
-  double total = 0.0;
-  for (const auto& v : c) {
-    if (!v.is_number())
-      throw ConfigError("NSGAIISampler: system attr 'constraints' of trial " + std::to_string(trial.number) +
-                        " must be an array of numbers, got " + c.dump());
-    const double x = v.get<double>();
-    if (std::isnan(x)) return kInf;
-    if (x > 0) total += x;
-  }
-  return total;
-}
 
 std::vector<NSGAIISampler::Member> NSGAIISampler::select_population(const std::vector<FrozenTrial>& trials,
                                                                     const std::vector<StudyDirection>& directions,
@@ -157,7 +163,7 @@ std::vector<NSGAIISampler::Member> NSGAIISampler::select_population(const std::v
     if (!ok) continue;
     cand.push_back(&t);
     values.push_back(std::move(v));
-    violation.push_back(constraint_violation(t));
+    violation.push_back(autoglm::constraint_violation(t));
   }
   const size_t n = cand.size();
   // Constrained ranks: feasible points by non-domination; infeasible ones after them by violation.
@@ -289,7 +295,14 @@ std::map<std::string, double> NSGAIISampler::sample_relative(const StudyView& st
       const double u = options_.crossover == "sbx" ? sbx(rng_, u1, u2) : blx_alpha(rng_, u1, u2);
       value = QMCSampler::from_unit(std::min(u, std::nextafter(1.0, 0.0)), dist);
     }
-    if (tpe::uniform01(rng_) < mutation_prob) value = RandomSampler::sample(rng_, dist);
+    if (tpe::uniform01(rng_) < mutation_prob) {
+      if (options_.mutation == "polynomial" && !std::holds_alternative<CategoricalDistribution>(dist)) {
+        const double u = polynomial_mutation(rng_, to_unit(value, dist), options_.mutation_eta);
+        value = QMCSampler::from_unit(std::min(u, std::nextafter(1.0, 0.0)), dist);
+      } else {
+        value = RandomSampler::sample(rng_, dist);
+      }
+    }
     if (!contains(dist, value)) value = RandomSampler::sample(rng_, dist);
     child.emplace(name, value);
   }
@@ -313,6 +326,8 @@ std::unique_ptr<Sampler> make_nsga2_sampler(const nlohmann::json& options) {
   NSGAIISamplerOptions o;
   o.population_size = r.get<int>("population_size", o.population_size);
   o.mutation_prob = r.get_optional<double>("mutation_prob");
+  o.mutation = r.get<std::string>("mutation", o.mutation);
+  o.mutation_eta = r.get<double>("mutation_eta", o.mutation_eta);
   o.crossover = r.get<std::string>("crossover", o.crossover);
   o.crossover_prob = r.get<double>("crossover_prob", o.crossover_prob);
   o.swapping_prob = r.get<double>("swapping_prob", o.swapping_prob);

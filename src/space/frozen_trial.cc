@@ -1,6 +1,8 @@
 #include "autoglm/frozen_trial.h"
 
+#include <cmath>
 #include <cstdio>
+#include <limits>
 #include <ctime>
 
 #include "autoglm/error.h"
@@ -87,6 +89,35 @@ Clock::time_point parse_time(const std::string& s) {
   tm.tm_mon -= 1;
   std::time_t secs = timegm(&tm);
   return Clock::time_point(std::chrono::seconds(secs)) + std::chrono::microseconds(frac);
+}
+
+std::optional<std::vector<double>> constraint_values(const FrozenTrial& trial) {
+  auto it = trial.system_attrs.find(kConstraintsAttr);
+  if (it == trial.system_attrs.end() || it->second.is_null()) return std::nullopt;
+  const nlohmann::json& c = it->second;
+  auto bad = [&] {
+    return ConfigError("trial " + std::to_string(trial.number) + ": system attr 'constraints' must be an array of numbers, got " +
+                       c.dump() + "; write one number per constraint (feasible when <= 0)");
+  };
+  if (!c.is_array()) throw bad();
+  std::vector<double> out;
+  for (const auto& v : c) {
+    if (v.is_number()) out.push_back(v.get<double>());
+    else if (v.is_null()) out.push_back(std::numeric_limits<double>::quiet_NaN());  // NaN as JSON writes it
+    else throw bad();
+  }
+  return out;
+}
+
+double constraint_violation(const FrozenTrial& trial) {
+  auto c = constraint_values(trial);
+  if (!c) return 0.0;
+  double total = 0.0;
+  for (double x : *c) {
+    if (std::isnan(x)) return std::numeric_limits<double>::infinity();
+    if (x > 0) total += x;
+  }
+  return total;
 }
 
 }  // namespace autoglm

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "autoglm/error.h"
+#include "autoglm/pareto.h"
 
 namespace autoglm {
 namespace {
@@ -26,18 +27,6 @@ std::string directions_text(const std::vector<StudyDirection>& d) {
   std::string s = "[";
   for (size_t i = 0; i < d.size(); ++i) s += (i ? ", " : "") + to_string(d[i]);
   return s + "]";
-}
-
-// a dominates b (both COMPLETE, same number of values) under `directions`.
-bool dominates(const std::vector<double>& a, const std::vector<double>& b, const std::vector<StudyDirection>& dirs) {
-  bool strictly = false;
-  for (size_t i = 0; i < dirs.size(); ++i) {
-    double x = dirs[i] == StudyDirection::MINIMIZE ? a[i] : -a[i];
-    double y = dirs[i] == StudyDirection::MINIMIZE ? b[i] : -b[i];
-    if (x > y) return false;
-    if (x < y) strictly = true;
-  }
-  return strictly;
 }
 
 // A stale trial's command may have outlived its (killed) engine: stop its process group, but
@@ -63,6 +52,16 @@ void stop_orphaned_command(const FrozenTrial& t, const std::string& host) {
   ::kill(-pgid, SIGKILL);
 }
 
+// Optuna refuses pruning in multi-objective studies (Trial.report raises); so does create/load,
+// before any trial runs, for any pruner but the no-op one.
+void check_pruner_fits(const Pruner& pruner, const std::vector<StudyDirection>& directions) {
+  if (directions.size() > 1 && pruner.name() != "nop")
+    throw ConfigError("pruner '" + pruner.name() + "' cannot be used with a multi-objective study (" +
+                      std::to_string(directions.size()) +
+                      " directions): pruning compares intermediate values of one objective (as in Optuna); use the "
+                      "nop pruner (YAML `pruner: none`)");
+}
+
 }  // namespace
 
 Study::Study(std::shared_ptr<Storage> storage, int64_t study_id, std::string name,
@@ -79,7 +78,9 @@ std::unique_ptr<Study> Study::create(CreateStudyOptions o) {
   if (o.directions.empty()) throw ConfigError("create_study: directions must not be empty; use minimize or maximize");
   register_builtins();
   if (!o.sampler) o.sampler = make_sampler(nlohmann::json{{"name", "tpe"}});
-  if (!o.pruner) o.pruner = make_pruner(nlohmann::json{{"name", "median"}});
+  // Multi-objective studies have no intermediate values to prune on (as in Optuna).
+  if (!o.pruner) o.pruner = make_pruner(nlohmann::json{{"name", o.directions.size() > 1 ? "nop" : "median"}});
+  check_pruner_fits(*o.pruner, o.directions);
   std::string name = o.study_name.empty() ? generated_study_name() : o.study_name;
   int64_t id;
   try {
@@ -103,7 +104,8 @@ std::unique_ptr<Study> Study::load(std::shared_ptr<Storage> storage, const std::
   int64_t id = storage->get_study_id_from_name(study_name);
   auto dirs = storage->get_study_directions(id);
   if (!sampler) sampler = make_sampler(nlohmann::json{{"name", "tpe"}});
-  if (!pruner) pruner = make_pruner(nlohmann::json{{"name", "median"}});
+  if (!pruner) pruner = make_pruner(nlohmann::json{{"name", dirs.size() > 1 ? "nop" : "median"}});
+  check_pruner_fits(*pruner, dirs);
   return std::unique_ptr<Study>(new Study(storage, id, study_name, dirs, std::move(sampler), std::move(pruner)));
 }
 
@@ -290,27 +292,21 @@ FrozenTrial Study::best_trial() const {
   const auto finished = finished_trials_snapshot();
   const bool minimize = directions_[0] == StudyDirection::MINIMIZE;
   const FrozenTrial* best = nullptr;
+  bool any_complete = false;
   for (const auto& t : *finished) {
     if (t.state != TrialState::COMPLETE) continue;
+    any_complete = true;
+    if (!is_feasible(t)) continue;
     if (!best || (minimize ? t.values[0] < best->values[0] : t.values[0] > best->values[0])) best = &t;
   }
-  if (!best) throw Error("study '" + study_name_ + "' has no COMPLETE trial yet");
+  if (!best)
+    throw Error("study '" + study_name_ + "' has no " + (any_complete ? "feasible " : "") +
+                "COMPLETE trial yet" + (any_complete ? " (every COMPLETE trial violates a constraint)" : ""));
   return *best;
 }
 
 std::vector<FrozenTrial> Study::best_trials() const {
-  auto complete = get_trials(std::vector<TrialState>{TrialState::COMPLETE});
-  std::vector<FrozenTrial> front;
-  for (const auto& a : complete) {
-    bool dominated = false;
-    for (const auto& b : complete)
-      if (dominates(b.values, a.values, directions_)) {
-        dominated = true;
-        break;
-      }
-    if (!dominated) front.push_back(a);
-  }
-  return front;  // single objective: every trial sharing the best value
+  return pareto_front_trials(*finished_trials_snapshot(), directions_);
 }
 
 void Study::set_user_attr(const std::string& key, const nlohmann::json& value) {
@@ -345,6 +341,25 @@ int Study::fail_stale_trials() {
     }
   }
   return failed;
+}
+
+std::vector<FrozenTrial> pareto_front_trials(const std::vector<FrozenTrial>& trials,
+                                             const std::vector<StudyDirection>& directions) {
+  std::vector<const FrozenTrial*> candidates;
+  std::vector<std::vector<double>> points;  // minimized form
+  for (const auto& t : trials) {
+    if (t.state != TrialState::COMPLETE || t.values.size() != directions.size() || !is_feasible(t)) continue;
+    std::vector<double> p(directions.size());
+    for (size_t k = 0; k < p.size(); ++k)
+      p[k] = directions[k] == StudyDirection::MAXIMIZE ? -t.values[k] : t.values[k];
+    candidates.push_back(&t);
+    points.push_back(std::move(p));
+  }
+  std::vector<FrozenTrial> front;
+  if (points.empty()) return front;
+  for (size_t i : pareto_front_indices(points)) front.push_back(*candidates[i]);
+  std::sort(front.begin(), front.end(), [](const FrozenTrial& a, const FrozenTrial& b) { return a.number < b.number; });
+  return front;
 }
 
 }  // namespace autoglm

@@ -87,7 +87,7 @@ TEST(BuiltinObjectiveConfig, BaselineWorksWithAFunction) {
 
 TEST(BuiltinObjectiveConfig, UnknownFunctionSuggestsTheClosestName) {
   EXPECT_THAT(error_of(config(kBranin, "{function: brannin}")),
-              AllOf(StartsWith("cfg.yaml:4: objective.function: "), HasSubstr("unknown function 'brannin'"),
+              AllOf(StartsWith("cfg.yaml:4: objective.function: "), HasSubstr("unknown built-in function 'brannin'"),
                     HasSubstr("did you mean 'branin'")));
   const std::string h6 = "  x0: {type: float, low: 0.0, high: 1.0}\n";
   EXPECT_THAT(error_of(config(h6, "\n  function: hartman6")),

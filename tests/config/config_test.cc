@@ -236,7 +236,7 @@ TEST(ConfigSpellings, ObjectiveForms) {
   EXPECT_EQ(c.objective.env.at("MODE"), "fast");
   EXPECT_EQ(c.objective.timeout_seconds, 90.0);
   EXPECT_EQ(c.objective.grace_period_seconds, 2.5);
-  EXPECT_EQ(c.objective.metric, "val_bpb");
+  EXPECT_EQ(c.objective.metrics, std::vector<std::string>{"val_bpb"});
   EXPECT_EQ(c.objective.value_name, "val bpb");
   EXPECT_EQ(c.objective.log_dir, "logs/here");
   EXPECT_EQ(c.objective.working_directory, "/tmp");

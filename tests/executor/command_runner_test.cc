@@ -236,7 +236,8 @@ echo '{"value": 123}' >&3
 )");
   FakeTrial trial;
   CommandSpec spec = sh_spec(script, dir);
-  spec.metric = "acc";
+  spec.metrics = {"acc"};
+  spec.intermediate_metric = "acc";
   EXPECT_EQ(run_command(trial, spec, nullptr), std::vector<double>{0.875});
   ASSERT_EQ(trial.intermediate_values.size(), 4u);
   EXPECT_TRUE(std::isnan(trial.intermediate_values.at(0)));
@@ -250,7 +251,8 @@ echo '{"value": 123}' >&3
 
   // Without `metric`, the plain final value counts; metrics are still stored.
   FakeTrial plain;
-  spec.metric.reset();
+  spec.metrics.clear();
+  spec.intermediate_metric.reset();
   EXPECT_EQ(run_command(plain, spec, nullptr), std::vector<double>{123.0});
   EXPECT_EQ(plain.intermediate_values.size(), 2u);
 }

@@ -189,9 +189,9 @@ TEST(Nsga2Sampler, ConstraintDominationRanks) {
       complete_trial(4, {9.0, 9.0}, 4, std::nullopt),  // no constraints: feasible, dominated
   };
   trials.push_back(FrozenTrial{});  // RUNNING: ignored
-  EXPECT_EQ(NSGAIISampler::constraint_violation(trials[0]), 2.0);
-  EXPECT_EQ(NSGAIISampler::constraint_violation(trials[2]), 0.0);
-  EXPECT_EQ(NSGAIISampler::constraint_violation(trials[4]), 0.0);
+  EXPECT_EQ(constraint_violation(trials[0]), 2.0);
+  EXPECT_EQ(constraint_violation(trials[2]), 0.0);
+  EXPECT_EQ(constraint_violation(trials[4]), 0.0);
   auto pop = NSGAIISampler::select_population(trials, kTwoMin, 10);
   ASSERT_EQ(pop.size(), 5u);
   std::vector<int> order;
@@ -207,7 +207,7 @@ TEST(Nsga2Sampler, ConstraintDominationRanks) {
 
   FrozenTrial bad = complete_trial(9, {0.0, 0.0}, 0, std::nullopt);
   bad.system_attrs["constraints"] = "oops";
-  EXPECT_THROW(NSGAIISampler::constraint_violation(bad), ConfigError);
+  EXPECT_THROW(constraint_violation(bad), ConfigError);
 }
 
 TEST(Nsga2Sampler, CrowdingBreaksTiesOnLastFront) {
