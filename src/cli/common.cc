@@ -169,6 +169,12 @@ nlohmann::json trial_to_json(const FrozenTrial& t) {
   j["user_attrs"] = ua;
   if (auto it = t.system_attrs.find("fail_reason"); it != t.system_attrs.end()) j["fail_reason"] = it->second;
   if (auto it = t.system_attrs.find("log_path"); it != t.system_attrs.end()) j["log_path"] = it->second;
+  if (auto c = constraint_values(t)) {  // only trials of a study with constraints
+    nlohmann::json cs = nlohmann::json::array();
+    for (double v : *c) cs.push_back(number_to_json(v));
+    j["constraints"] = cs;
+    j["feasible"] = is_feasible(t);
+  }
   j["datetime_start"] = t.datetime_start ? nlohmann::json(format_time(*t.datetime_start)) : nlohmann::json(nullptr);
   j["datetime_complete"] =
       t.datetime_complete ? nlohmann::json(format_time(*t.datetime_complete)) : nlohmann::json(nullptr);

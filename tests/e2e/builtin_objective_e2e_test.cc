@@ -146,7 +146,7 @@ TEST_F(BuiltinObjectiveE2E, BadFunctionIsRefusedWithOneLineAndNothingWritten) {
   write("bad.yaml", kBraninSpace + "objective: {function: brannin}\n");
   Result r = run({"tune", "bad.yaml", "--storage", db_});
   EXPECT_EQ(r.code, 2);
-  EXPECT_THAT(r.err, HasSubstr("bad.yaml:4: objective.function: unknown function 'brannin'; did you mean 'branin'?"));
+  EXPECT_THAT(r.err, HasSubstr("bad.yaml:4: objective.function: unknown built-in function 'brannin'; did you mean 'branin'?"));
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   EXPECT_FALSE(fs::exists(dir_ / "study.db"));
 }
