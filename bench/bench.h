@@ -28,6 +28,18 @@ struct Cell {
   int64_t seed = 0;     ///< Shift seed = sampler seed.
 };
 
+/// One cell of the multi-objective suite M (the "multi" mapping of a mode): a problem of
+/// objectives::make_multi_problem (unshifted: ZDT/DTLZ are defined on [0, 1]^d only) with M
+/// objectives, a budget, run for one sampler seed.
+struct MultiCell {
+  std::string suite = "M";
+  std::string problem;   ///< "zdt1", "zdt2", "zdt3", "dtlz2".
+  int dim = 0;           ///< d.
+  int n_objectives = 2;  ///< M.
+  int budget = 0;        ///< Evaluations.
+  int64_t seed = 0;      ///< Sampler seed.
+};
+
 struct Plan {
   std::string mode;
   std::vector<std::string> optimizers;  ///< Every optimizer of the mode (ours, Optuna's, dlib).
@@ -35,6 +47,16 @@ struct Plan {
   std::vector<Cell> cells;
   nlohmann::json overhead;  ///< The "overhead" mapping of the mode, or null.
   nlohmann::json e2e;       ///< The "e2e" mapping of the mode, or null.
+  /// Suite M: its optimizers (ours and Optuna's, e.g. "tpe-mv", "optuna-nsga2"), the sampler
+  /// spec of each of ours (make_sampler JSON without the seed; default {"name": optimizer}) and
+  /// its cells in canonical order (problem, seed). Empty when the mode has no "multi" mapping.
+  std::vector<std::string> multi_optimizers;
+  nlohmann::json multi_specs = nlohmann::json::object();
+  /// Suite M cells not to run: [optimizer, problem, dim, n_objectives] entries ("skip").
+  nlohmann::json multi_skip = nlohmann::json::array();
+  std::vector<MultiCell> multi_cells;
+  /// The "mo_overhead" mapping of the mode (hypervolume / non-dominated sorting timings), or null.
+  nlohmann::json mo_overhead;
 };
 
 /// Reads mode `mode` of the suites file. Throws autoglm::ConfigError on a malformed file.
@@ -48,8 +70,13 @@ struct Done {
   std::set<std::tuple<std::string, int, int>> overhead;
   /// (optimizer, n, d) rows of the end-to-end study.
   std::set<std::tuple<std::string, int, int>> e2e;
+  /// Suite M: (optimizer, problem, dim, n_objectives, seed, budget) -> trial indices present.
+  std::map<std::tuple<std::string, std::string, int, int, int64_t, int>, std::set<int>> mo_trials;
+  /// (impl, task, n, m) rows of the multi-objective overhead measurement.
+  std::set<std::tuple<std::string, std::string, int, int>> mo_overhead;
 
   bool cell_done(const std::string& optimizer, const Cell& c) const;
+  bool cell_done(const std::string& optimizer, const MultiCell& c) const;
 };
 /// Scans dir/*.jsonl (malformed lines, e.g. the last line of an interrupted write, are ignored);
 /// only the file dir/only_file when given.
@@ -99,5 +126,10 @@ int run_quality(const Plan& plan, const std::string& results_dir, const std::str
                 int n_shards, const std::vector<std::string>& only_optimizers);
 int run_overhead(const Plan& plan, const std::string& results_dir, const std::string& out_path);
 int run_e2e(const Plan& plan, const std::string& results_dir, const std::string& out_path);
+// Suite M and the multi-objective overhead (run_multi.cc).
+int run_multi_check(const Plan& plan);
+int run_multi_quality(const Plan& plan, const Done& done, JsonlWriter& out, int shard, int n_shards,
+                      const std::vector<std::string>& only_optimizers);
+int run_mo_overhead(const Plan& plan, const std::string& results_dir, const std::string& out_path);
 
 }  // namespace autoglm::bench

@@ -1,8 +1,10 @@
 // autoglm-bench: our samplers and dlib's find_min_global on the benchmark problems, writing
 // JSON lines (bench/README.md). Sub-commands:
 //   check    verify f(x*) = f* for every problem and seed of a mode (exit 1 on a mismatch)
-//   quality  the quality suites A/B/C for our samplers and dlib (one shard of the cells)
-//   overhead time per ask+suggest+tell at n prefilled trials, d dimensions (suite F)
+//   quality  the quality suites A/B/C for our samplers and dlib, then the multi-objective suite M
+//            for our samplers (one shard of the cells)
+//   overhead time per ask+suggest+tell at n prefilled trials, d dimensions (suite F), then the
+//            multi-objective kernels: hypervolume and non-dominated sorting (suite F, "mo_overhead")
 //   e2e      a whole n-trial TPE study end to end, with peak RSS (suite F)
 //   info     registered samplers, default sampler, dlib version (JSON)
 #include <dirent.h>
@@ -50,9 +52,34 @@ Plan load_plan(const std::string& path, const std::string& mode) {
                               g.at("budget").get<int>(), s});
     }
   }
+  if (m.contains("multi")) {
+    const auto& g = m["multi"];
+    plan.multi_optimizers = g.at("optimizers").get<std::vector<std::string>>();
+    plan.multi_specs = g.value("specs", nlohmann::json::object());
+    plan.multi_skip = g.value("skip", nlohmann::json::array());
+    const int seeds = g.at("seeds").get<int>();
+    for (const auto& p : g.at("problems")) {
+      for (int s = 0; s < seeds; ++s) {
+        MultiCell c;
+        c.suite = g.value("suite", "M");
+        c.problem = p.at(0).get<std::string>();
+        c.dim = p.at(1).get<int>();
+        c.n_objectives = p.at(2).get<int>();
+        c.budget = g.at("budget").get<int>();
+        c.seed = s;
+        plan.multi_cells.push_back(c);
+      }
+    }
+  }
+  plan.mo_overhead = m.value("mo_overhead", nlohmann::json());
   plan.overhead = m.value("overhead", nlohmann::json());
   plan.e2e = m.value("e2e", nlohmann::json());
   return plan;
+}
+
+bool Done::cell_done(const std::string& optimizer, const MultiCell& c) const {
+  auto it = mo_trials.find({optimizer, c.problem, c.dim, c.n_objectives, c.seed, c.budget});
+  return it != mo_trials.end() && static_cast<int>(it->second.size()) >= c.budget;
 }
 
 bool Done::cell_done(const std::string& optimizer, const Cell& c) const {
@@ -84,6 +111,13 @@ Done scan_results(const std::string& dir, const std::string& only_file) {
           done.trials[{optimizer, r.at("problem").get<std::string>(), r.at("dim").get<int>(),
                        r.at("seed").get<int64_t>(), r.at("budget").get<int>()}]
               .insert(r.at("trial").get<int>());
+        } else if (kind == "mo_trial") {
+          done.mo_trials[{optimizer, r.at("problem").get<std::string>(), r.at("dim").get<int>(),
+                          r.at("n_objectives").get<int>(), r.at("seed").get<int64_t>(), r.at("budget").get<int>()}]
+              .insert(r.at("trial").get<int>());
+        } else if (kind == "mo_overhead") {
+          done.mo_overhead.insert({r.at("impl").get<std::string>(), r.at("task").get<std::string>(),
+                                   r.at("n").get<int>(), r.at("m").get<int>()});
         } else if (kind == "overhead" || kind == "e2e") {
           (kind == "e2e" ? done.e2e : done.overhead).insert({optimizer, r.at("n").get<int>(), r.at("d").get<int>()});
         }
@@ -178,7 +212,7 @@ int main(int argc, char** argv) {
   };
   auto* check = app.add_subcommand("check", "verify f(x*) = f* for every problem and seed of the mode");
   add_common(check);
-  auto* quality = app.add_subcommand("quality", "quality suites A/B/C: our samplers and dlib");
+  auto* quality = app.add_subcommand("quality", "quality suites A/B/C (ours and dlib) and M (ours)");
   add_common(quality);
   auto* overhead = app.add_subcommand("overhead", "time per trial at n prefilled trials (suite F)");
   add_common(overhead);
@@ -206,7 +240,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     const Plan plan = load_plan(config, mode);
-    if (check->parsed()) return run_check(plan);
+    if (check->parsed()) return std::max(run_check(plan), run_multi_check(plan));
     if (quality->parsed()) {
       int k = 0, n = 1;
       if (std::sscanf(shard.c_str(), "%d/%d", &k, &n) != 2 || n < 1 || k < 0 || k >= n)
@@ -217,7 +251,8 @@ int main(int argc, char** argv) {
         if (!item.empty()) only.push_back(item);
       return run_quality(plan, results_dir, out, k, n, only);
     }
-    if (overhead->parsed()) return run_overhead(plan, results_dir, out);
+    if (overhead->parsed())
+      return std::max(run_overhead(plan, results_dir, out), run_mo_overhead(plan, results_dir, out));
     if (e2e->parsed()) return run_e2e(plan, results_dir, out);
   } catch (const autoglm::Error& e) {
     std::cerr << "autoglm-bench: " << e.what() << "\n";

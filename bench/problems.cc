@@ -8,6 +8,7 @@
 
 #include "autoglm/error.h"
 #include "autoglm/objectives.h"
+#include "autoglm/pareto.h"
 
 namespace autoglm::bench {
 namespace {
@@ -143,6 +144,70 @@ std::string check_optimum(const BenchProblem& problem) {
     return msg.str();
   }
   return {};
+}
+
+std::string check_multi_problem(const objectives::MultiProblem& problem) {
+  const int d = problem.dim, m = problem.n_objectives;
+  std::vector<std::vector<double>> xs;
+  if (problem.name == "dtlz2" && m == 3) {
+    for (int i = 0; i < 45; ++i)
+      for (int j = 0; j < 45; ++j) {
+        std::vector<double> x(static_cast<size_t>(d), 0.5);
+        x[0] = i / 44.0;
+        x[1] = j / 44.0;
+        xs.push_back(x);
+      }
+  } else if (problem.name == "dtlz2" && m == 2) {
+    for (int i = 0; i <= 2000; ++i) {
+      std::vector<double> x(static_cast<size_t>(d), 0.5);
+      x[0] = i / 2000.0;
+      xs.push_back(x);
+    }
+  } else if (problem.name.rfind("zdt", 0) == 0) {
+    for (int i = 0; i <= 2000; ++i) {
+      std::vector<double> x(static_cast<size_t>(d), 0.0);
+      x[0] = i / 2000.0;
+      xs.push_back(x);
+    }
+  } else {
+    return "";  // no front construction known here: nothing to check
+  }
+  std::vector<std::vector<double>> values;
+  for (const auto& x : xs) values.push_back(problem(x));
+  const double hv = hypervolume(values, problem.reference_point);
+  const double hv_max = problem.max_hypervolume;
+  if (hv > hv_max * (1 + 1e-9) || hv < 0.97 * hv_max) {
+    std::ostringstream msg;
+    msg.precision(10);
+    msg << problem.name << " (d=" << d << ", M=" << m << "): hypervolume of " << xs.size()
+        << " Pareto-optimal points is " << hv << ", expected in [0.97, 1] x HV* = " << hv_max;
+    return msg.str();
+  }
+  return "";
+}
+
+std::vector<std::vector<double>> mo_overhead_points(const std::string& kind, int n, int m, uint64_t seed) {
+  if (n < 0 || m < 1) throw ConfigError("mo_overhead_points: need n >= 0 and m >= 1");
+  if (kind != "front" && kind != "uniform")
+    throw ConfigError("mo_overhead_points: unknown kind '" + kind + "' (front, uniform)");
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  std::uniform_real_distribution<double> unif(0.0, 1.0);
+  std::vector<std::vector<double>> points(static_cast<size_t>(n), std::vector<double>(static_cast<size_t>(m)));
+  for (auto& p : points) {
+    if (kind == "uniform") {
+      for (auto& v : p) v = unif(rng);
+      continue;
+    }
+    double norm = 0.0;
+    for (auto& v : p) {
+      v = std::abs(normal(rng));
+      norm += v * v;
+    }
+    norm = std::sqrt(norm);
+    for (auto& v : p) v = (norm > 0 ? v / norm : 1.0 / std::sqrt(m)) + 0.1 * unif(rng);
+  }
+  return points;
 }
 
 }  // namespace autoglm::bench

@@ -18,6 +18,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "autoglm/objectives.h"
+
 namespace autoglm::bench {
 
 enum class ParamKind { kFloat, kInt, kCategorical };
@@ -66,5 +68,24 @@ BenchProblem make_bench_problem(const std::string& name, int dim, int64_t seed);
 /// |f(x*) - f*| <= tol (1e-6 max(1, |f*|)), and x* inside the bounds. Returns an empty string
 /// when the check passes, otherwise a message naming the problem, seed and both values.
 std::string check_optimum(const BenchProblem& problem);
+
+// ---- suite M (multi-objective) -----------------------------------------------------------------
+
+/// Checks the published constants of a multi-objective problem (reference point, maximal
+/// hypervolume HV*): 2,001 Pareto-optimal points (ZDT: x0 = i / 2000, other coordinates 0;
+/// dtlz2: the first M - 1 coordinates on a grid of [0, 1]^(M-1) (2,001 points for M = 2,
+/// 45 x 45 for M = 3), the others 0.5) are evaluated and their hypervolume (pareto.h) must lie in
+/// [0.97 HV*, HV* (1 + 1e-9)]: a sample of the true front can only fall short of HV*, and by
+/// little. Returns an empty string when the check passes, else a message.
+std::string check_multi_problem(const objectives::MultiProblem& problem);
+
+/// Point sets of the multi-objective overhead measurement, shape (n, m), a function of
+/// (kind, n, m, seed) only (std::mt19937_64, so both runners time the same points):
+///  - "front": a front-like set: |z| / ||z|| for z ~ N(0, I_m) (a uniform point of the positive
+///    part of the unit sphere) plus noise u ~ U[0, 0.1)^m, so most points are near the front and
+///    some are dominated; every coordinate lies in [0, 1.1). Reference point: 1.2 per objective.
+///  - "uniform": U[0, 1)^m.
+/// Throws autoglm::ConfigError for another kind or n < 0, m < 1.
+std::vector<std::vector<double>> mo_overhead_points(const std::string& kind, int n, int m, uint64_t seed);
 
 }  // namespace autoglm::bench

@@ -12,6 +12,24 @@ Statistics (REFERENCE.md, "Benchmark statistics"):
     seed, with Holm's step-down correction across the problems of the run (Demsar, JMLR 2006);
   - win / tie / loss against each anchor: win when our mean log10 regret is lower by more than
     0.3 (a factor of 2 in regret), loss when higher by more than 0.3, tie otherwise.
+
+Suite M (multi-objective; REFERENCE.md "Multi-objective test problems"):
+  - per run, the hypervolume gap HV* - HV after N evaluations, HV the hypervolume of every
+    objective vector so far with respect to the published reference point, computed by our C++
+    autoglm::hypervolume for every optimizer (the "hv" field of the mo_trial rows, written by
+    autoglm-bench and, through ctypes, by optuna_runner.py), floored at 1e-12; reported as
+    log10(HV* - HV): mean and median over seeds at 50, 100 and the budget (250);
+  - "our best multi-objective sampler" is ONE of our suite-M optimizers, chosen per run as the one
+    with the lowest mean (over the problems) of its mean final log10 gap (no per-problem choice);
+  - per problem, a paired one-sided Wilcoxon signed-rank test (alternative "less": our best has
+    the lower final log10 gap) against each Optuna sampler, paired by seed, Holm-corrected across
+    the problems for each Optuna sampler (as for suites A/B/C);
+  - target: our best has a smaller mean final log10 gap than both optuna-nsga2 and optuna-tpe on
+    >= 4 of the 5 problems;
+  - multi-objective overhead (mo_overhead rows): median wall-clock ms of our hypervolume /
+    non-dominated sorting and of Optuna's functions on the same seeded points, ratio ours /
+    Optuna, and the absolute targets (hypervolume of 1,000 3-D points < 10 ms, non-dominated
+    sorting of 10,000 2-D points < 50 ms).
 """
 import argparse
 import collections
@@ -36,7 +54,13 @@ REQUIRED = {
     "overhead": ["optimizer", "n", "d", "ms_per_trial", "suggest_ms"],
     "e2e": ["optimizer", "n", "d", "wall_s", "peak_rss_kb", "bytes_per_trial"],
     "meta": ["runner"],
+    "mo_trial": ["suite", "optimizer", "problem", "dim", "n_objectives", "seed", "budget", "trial", "values", "hv",
+                 "hv_gap", "suggest_s"],
+    "mo_overhead": ["impl", "task", "n", "m", "ms", "repeats"],
 }
+MO_ANCHORS = ["optuna-nsga2", "optuna-tpe", "optuna-random"]
+MO_ORDER = ["tpe-mv", "tpe", "nsga2", "random", "optuna-nsga2", "optuna-tpe", "optuna-random"]
+MO_CHECKPOINTS = (50, 100)   # besides the budget
 
 
 def holm(pvalues):
@@ -63,6 +87,9 @@ def load(results_dir):
                         raise ValueError("kind %r, missing %s" % (kind, missing))
                     if kind == "trial" and not (math.isfinite(r["value"]) and r["regret"] >= 1e-12):
                         raise ValueError("non-finite value or regret below the floor")
+                    if kind == "mo_trial" and not (math.isfinite(r["hv"]) and r["hv_gap"] >= 1e-12
+                                                   and len(r["values"]) == r["n_objectives"]):
+                        raise ValueError("non-finite hypervolume, gap below the floor or wrong number of values")
                 except (ValueError, KeyError, TypeError) as e:
                     bad.append("%s:%d: %s" % (os.path.basename(path), lineno, e))
                     continue
@@ -135,6 +162,189 @@ def summarize(cells, default):
 
 def fmt(v, digits=2):
     return "n/a" if v is None or (isinstance(v, float) and math.isnan(v)) else ("%+.*f" % (digits, v))
+
+
+# ---------------- suite M ----------------
+
+def mo_label(key):
+    problem, dim, m, budget = key
+    return "%s (d=%d)" % (problem.upper(), dim) if problem.startswith("zdt") else "%s (d=%d, M=%d)" % (
+        problem.upper(), dim, m)
+
+
+def mo_cells_from(rows):
+    """(problem, dim, M, budget) -> optimizer -> seed -> log10 hypervolume-gap curve (complete runs only)."""
+    runs = collections.defaultdict(dict)
+    for r in rows:
+        runs[(r["problem"], r["dim"], r["n_objectives"], r["budget"], r["optimizer"], r["seed"])][r["trial"]] = r
+    cells = collections.defaultdict(lambda: collections.defaultdict(dict))
+    incomplete, suggest = [], collections.defaultdict(list)
+    for (problem, dim, m, budget, opt, seed), trials in runs.items():
+        if any(t not in trials for t in range(budget)):
+            incomplete.append("%s %s d=%d M=%d seed %d (%d of %d trials)" % (opt, problem, dim, m, seed, len(trials),
+                                                                             budget))
+            continue
+        cells[(problem, dim, m, budget)][opt][seed] = np.log10(np.array([trials[t]["hv_gap"] for t in range(budget)]))
+        suggest[opt].extend(trials[t]["suggest_s"] for t in range(budget))
+    return cells, incomplete, suggest
+
+
+def mo_summarize(cells):
+    """Per cell and optimizer: mean / median log10 gap at the checkpoints and the budget; our best
+    sampler (one for the run); its one-sided Wilcoxon tests against each Optuna sampler (Holm
+    across the problems, per Optuna sampler)."""
+    summary = {}
+    for key, per_opt in cells.items():
+        summary[key] = {}
+        for opt, seeds in per_opt.items():
+            curves = list(seeds.values())
+            at = {}
+            for c in MO_CHECKPOINTS + (key[3],):
+                if c <= key[3]:
+                    v = np.array([cv[c - 1] for cv in curves])
+                    at[c] = (float(v.mean()), float(np.median(v)))
+            final = np.array([cv[-1] for cv in curves])
+            summary[key][opt] = dict(mean=float(final.mean()), median=float(np.median(final)), at=at, n=len(final))
+    ours = {o for k in summary for o in summary[k] if not o.startswith("optuna-")}
+    full = [o for o in ours if all(o in summary[k] for k in summary)]
+    best = min(full, key=lambda o: (np.mean([summary[k][o]["mean"] for k in summary]), o)) if full else None
+    tests = {}
+    if best:
+        for anchor in MO_ANCHORS:
+            keys, pvals = [], []
+            for key, per_opt in cells.items():
+                if anchor not in per_opt:
+                    continue
+                seeds = sorted(set(per_opt[best]) & set(per_opt[anchor]))
+                a = np.array([per_opt[best][x][-1] for x in seeds])
+                b = np.array([per_opt[anchor][x][-1] for x in seeds])
+                if len(seeds) == 0 or np.all(a - b == 0):
+                    p = 1.0
+                else:
+                    try:
+                        with warnings.catch_warnings():
+                            warnings.simplefilter("ignore")
+                            p = float(stats.wilcoxon(a, b, alternative="less").pvalue)
+                    except ValueError:
+                        p = 1.0
+                keys.append(key)
+                pvals.append(p)
+            for key, p, adj in zip(keys, pvals, holm(pvals)):
+                tests[(key, anchor)] = dict(p=p, p_holm=adj, diff=summary[key][best]["mean"] - summary[key][anchor]["mean"])
+    return summary, best, tests
+
+
+def mo_targets(summary, best, mo_over):
+    """(target, figure, status) lines of suite M and of the multi-objective overhead."""
+    out = []
+    keys = [k for k in summary if best and "optuna-nsga2" in summary[k] and "optuna-tpe" in summary[k]]
+    if keys:
+        won = [k for k in keys if summary[k][best]["mean"] < min(summary[k]["optuna-nsga2"]["mean"],
+                                                                summary[k]["optuna-tpe"]["mean"])]
+        need = 4 if len(keys) == 5 else math.ceil(4 / 5 * len(keys))
+        out.append(("Multi-objective quality (M)",
+                    "our best multi-objective sampler (`%s`) has a smaller mean HV gap than both Optuna NSGA-II and "
+                    "Optuna TPE on >= 4 of 5 problems: %s (%d/%d%s)"
+                    % (best, "met" if len(won) >= need else "not met", len(won), len(keys),
+                       "" if len(keys) == 5 else "; need %d = 4/5 scaled" % need),
+                    status(len(won) >= need, len(keys) != 5)))
+    for task, n, m, what in (("hv", 1000, 3, "Hypervolume of 1,000 3-D points"),
+                             ("nds", 10000, 2, "Non-dominated sort of 10,000 2-D points")):
+        r = mo_over.get(("ours", task, n, m))
+        if not r:
+            continue
+        target = r.get("target_ms") or (10.0 if task == "hv" else 50.0)
+        opt_impl = "optuna-wfg" if task == "hv" else "optuna-tpe-nds"
+        o = mo_over.get((opt_impl, task, n, m))
+        ratio = "; Optuna (`%s`) %.1f ms, ratio 1/%.0f" % (o.get("function", opt_impl), o["ms"], o["ms"] / r["ms"]) if o else ""
+        if not o:  # Optuna not run at this n in this mode: the largest n where both ran
+            both = sorted(k[2] for k in mo_over if k[0] == opt_impl and k[1] == task and k[3] == m
+                          and ("ours", task, k[2], m) in mo_over)
+            if both:
+                o2, r2 = mo_over[(opt_impl, task, both[-1], m)], mo_over[("ours", task, both[-1], m)]
+                ratio = "; Optuna not run at n=%d in this mode; at n=%d: ours %.3f ms vs Optuna (`%s`) %.1f ms, ratio 1/%.0f" % (
+                    n, both[-1], r2["ms"], o2.get("function", opt_impl), o2["ms"], o2["ms"] / r2["ms"])
+        out.append((what, "ours %.3f ms (median of %d, wall; need < %g ms)%s" % (r["ms"], r["repeats"], target, ratio),
+                    status(r["ms"] < target)))
+    return out
+
+
+def mo_markdown(summary, best, tests, suggest, mo_over):
+    md = []
+    if summary:
+        keys = sorted(summary, key=lambda k: (k[0], k[2]))
+        opts = sorted({o for k in keys for o in summary[k]},
+                      key=lambda o: (MO_ORDER.index(o) if o in MO_ORDER else len(MO_ORDER), o))
+        nseeds = max(x["n"] for k in keys for x in summary[k].values())
+        md += ["## Suite M: multi-objective", "",
+               "log10(HV* - HV) after N evaluations (the hypervolume gap; lower is better), %d seeds, same sampler "
+               "seeds for every optimizer. HV: our C++ `autoglm::hypervolume` of all objective vectors evaluated so "
+               "far (those outside the reference box contribute nothing), with the published reference point and "
+               "HV* (REFERENCE.md); Optuna's runs are scored by the same function through "
+               "`libautoglm_bench_objectives.so`, so the metric is identical. Per problem: mean (median) over seeds; "
+               "the best final mean in bold. Our best multi-objective sampler for this run (lowest mean final gap "
+               "over the problems): **`%s`**." % (nseeds, best or "n/a"), ""]
+        for k in keys:
+            budget = k[3]
+            cps = [c for c in MO_CHECKPOINTS if c < budget] + [budget]
+            bestmean = min(summary[k][o]["mean"] for o in opts if o in summary[k])
+            table = []
+            for o in opts:
+                sm = summary[k].get(o)
+                if not sm:
+                    continue
+                row = [("**%s**" % o) if o == best else o]
+                for c in cps:
+                    mean, med = sm["at"][c]
+                    cell = "%s (%s)" % (fmt(mean), fmt(med))
+                    row.append("**%s**" % cell if c == budget and sm["mean"] == bestmean else cell)
+                table.append(row)
+            md += ["### " + mo_label(k), "",
+                   md_table(["optimizer"] + ["N = %d" % c for c in cps], table), ""]
+        anchors = [a for a in MO_ANCHORS if any((k, a) in tests for k in keys)]
+        if anchors:
+            md += ["`%s` against each Optuna sampler: difference of mean final log10 gap (negative: ours better), "
+                   "one-sided Wilcoxon p (Holm-adjusted across the problems):" % best, ""]
+            table = []
+            for k in keys:
+                row = [mo_label(k)]
+                for a in anchors:
+                    t = tests.get((k, a))
+                    row.append("%s, p=%.3g (%.3g)" % (fmt(t["diff"]), t["p"], t["p_holm"]) if t else "—")
+                table.append(row)
+            md += [md_table(["problem"] + ["vs " + a for a in anchors], table), ""]
+        if suggest:
+            md += ["Mean suggest time per trial in suite M (ms; ask + suggest_float x d): " +
+                   ", ".join("%s %.3f" % (o, 1e3 * np.mean(suggest[o])) for o in opts if suggest.get(o)) + ".", ""]
+    if mo_over:
+        md += ["## Suite F: multi-objective kernels", "",
+               "Median wall-clock ms of one call (the point set is built outside the timing; ours after one untimed "
+               "warm-up call), the same seeded points for both (`mo_overhead_points` in bench/problems.h: hypervolume on "
+               "points of the positive unit sphere plus U[0, 0.1) noise, reference 1.2 per objective; sorting on "
+               "U[0, 1) points). Ratio = ours / Optuna; \"same result\": the hypervolume / number of fronts agree "
+               "(relative 1e-9). Optuna's functions are slow (O(n^2) pairs), so quick mode "
+               "runs them once and only up to `optuna_max_n` points (suites.json); \"—\": not run at that n.", ""]
+        table = []
+        for (impl, task, n, m), r in sorted(mo_over.items(), key=lambda kv: (kv[0][1], kv[0][2], kv[0][3])):
+            if impl != "ours":
+                continue
+            what = "hypervolume" if task == "hv" else "non-dominated sort"
+            target = r.get("target_ms") or 0
+            st = ("< %g ms: %s" % (target, "met" if r["ms"] < target else "NOT met")) if target else "—"
+            others = [(i, x) for (i, t2, n2, m2), x in mo_over.items() if i != "ours" and (t2, n2, m2) == (task, n, m)]
+            if not others:
+                table.append([what, n, m, "%.3f" % r["ms"], "—", "—", "—", "—", st])
+            for i, x in sorted(others):
+                # Both return the hypervolume (hv) or the number of fronts (nds): they must agree.
+                same = "yes" if abs(x["result"] - r["result"]) <= 1e-9 * max(1.0, abs(r["result"])) else \
+                    "NO (%.12g vs %.12g)" % (r["result"], x["result"])
+                table.append([what, n, m, "%.3f" % r["ms"], "`%s`" % x.get("function", i),
+                              "%.1f (%d run%s)" % (x["ms"], x["repeats"], "" if x["repeats"] == 1 else "s"),
+                              "1/%.0f" % (x["ms"] / r["ms"]) if r["ms"] > 0 else "—", same, st])
+        md += [md_table(["kernel", "n", "M", "ours ms", "Optuna function", "Optuna ms", "ratio", "same result",
+                         "target"], table), ""]
+    return md
+
 
 
 def machine_info():
@@ -240,7 +450,7 @@ def md_table(header, rows):
 HOW_TO_RUN = """\
 ```
 bench/run.sh --quick            # ~2 min on 2 cores after the build; writes docs/benchmarks-quick.md
-bench/run.sh --full             # everything (suites A, B at d=5 and d=10, C, F), ~40 min; writes docs/benchmarks.md
+bench/run.sh --full             # everything (suites A, B at d=5 and d=10, C, M, F), ~40+ min; writes docs/benchmarks.md
 bench/run.sh --smoke            # seconds; what ctest's bench_smoke test runs (label "bench")
 bench/run.sh --quick --build-dir build-bench   # another build folder (default build/)
 ```
@@ -253,9 +463,9 @@ problem and seed, runs our samplers and dlib (`autoglm-bench`) and Optuna
 MODES = """\
 | mode | quality suites (same seeds for every optimizer) | F (overhead) | duration, 2 cores |
 |---|---|---|---|
-| smoke | A: branin; C: hartmann6_mixed; 15 evals, 2 seeds; ours random / tpe / auto, optuna-tpe, dlib | tpe and optuna-tpe at n=100, d=2 (5 trials); a 200-trial TPE study | ~10 s |
-| quick | A: branin, six_hump_camel, hartmann3, hartmann6 (100 evals); B at d=5: rosenbrock, ackley, levy, rastrigin (200 evals); C: hartmann6_mixed (150 evals); 3 seeds; all 7 optimizers | all samplers at n = 100, 1000 and d = 2, 10 (GP: n = 100, and n = 200 at d = 10); the 10,000-trial 10-D TPE study | 108 s measured (load average 4 from other work), 229-275 s at load average 6-8 |
-| full | A (100 evals, 30 seeds); B: 6 functions at d=5 (200 evals) and d=10 (300 evals), 20 seeds; C: hartmann6_mixed, rosenbrock_mixed (150 evals, 20 seeds); all 7 optimizers | n = 100, 1000, 5000; d = 2, 10 (GP: n <= 200); the 10,000-trial study | 39 min measured with the default 2 jobs (load average 3-5 from other work; 45 CPU-minutes, most of it Optuna TPE and our auto/GP at d=10); ~75 min with --jobs 1 |
+| smoke | A: branin; C: hartmann6_mixed; 15 evals, 2 seeds; ours random / tpe / auto, optuna-tpe, dlib; M: zdt1 (d=10), 30 evals, 1 seed, all 7 suite-M optimizers | tpe and optuna-tpe at n=100, d=2 (5 trials); a 200-trial TPE study; hypervolume of 100 3-D points, sorting of 300 2-D points | ~10 s |
+| quick | A: branin, six_hump_camel, hartmann3, hartmann6 (100 evals); B at d=5: rosenbrock, ackley, levy, rastrigin (200 evals); C: hartmann6_mixed (150 evals); 3 seeds; all 7 optimizers. M: zdt1, zdt3, dtlz2 (M=2), d=10, 250 evals, 3 seeds (Optuna's multi-objective TPE is too slow for all 5 problems here); ours tpe-mv / tpe / nsga2 / random, optuna-nsga2 / optuna-tpe / optuna-random | all samplers at n = 100, 1000 and d = 2, 10 (GP: n = 100, and n = 200 at d = 10); the 10,000-trial 10-D TPE study; hypervolume of 1,000 3-D points (ours and Optuna's WFG, once), sorting of 10,000 2-D points (ours) and 1,000 (ours and Optuna's two sorts) | 108 s measured before suite M (load average 4 from other work); see "This run" for the last wall time |
+| full | A (100 evals, 30 seeds); B: 6 functions at d=5 (200 evals) and d=10 (300 evals), 20 seeds; C: hartmann6_mixed, rosenbrock_mixed (150 evals, 20 seeds); all 7 optimizers. M: zdt1, zdt2, zdt3, dtlz2 (M=2, 3), d=10, 250 evals, 20 seeds (Optuna TPE on DTLZ2 M=3 takes minutes per run) | n = 100, 1000, 5000; d = 2, 10 (GP: n <= 200); the 10,000-trial study; the multi-objective kernels at 1,000 / 10,000 points, Optuna's too (3 runs; NSGA-II's sort at 1,000 only) | 39 min measured with the default 2 jobs before suite M (load average 3-5 from other work; 45 CPU-minutes, most of it Optuna TPE and our auto/GP at d=10); ~75 min with --jobs 1 |
 
 Quick-mode statistics are indicative only: 3 seeds, and suite B without styblinski_tang, griewank
 and d=10, so the quality targets are checked on the cells it has, with the thresholds scaled."""
@@ -295,6 +505,14 @@ NOTES_STATIC = """\
   the overhead table and the F targets also give process CPU time, which is less affected.
 - **Resuming.** A run killed mid-write leaves one cut line in a JSONL file; it is skipped (counted as
   malformed below) and the cell is run again on the next invocation.
+- **Suite M (multi-objective).** ZDT1-3 (d=10) and DTLZ2 (d=10, M=2 and 3) of
+  `objectives::make_multi_problem`, unshifted (they are defined on [0, 1]^d only), all objectives
+  minimized; x0..x{d-1} are `suggest_float` in [0, 1]. Ours: `tpe-mv` = TPE with `multivariate` and
+  `group`, `tpe` = plain TPE, `nsga2` and `random`, all with defaults and `seed` s, multi-objective
+  studies (M MINIMIZE directions) through `Study` ask / tell. Optuna: `NSGAIISampler(seed=s)`,
+  `TPESampler(seed=s)` (with several objectives Optuna 3.1's TPE is MOTPE) and `RandomSampler(seed=s)`,
+  defaults, evaluating the same C++ functions through ctypes. The reference point and HV* are the
+  published ones; `autoglm-bench check` verifies them against a dense sample of each true front.
 - **Statistics.** With 3 seeds (quick) the smallest possible one-sided Wilcoxon p-value is 0.125, so
   no quick-mode test can be significant; read the quick tables as indicative and use --full for claims.
 """
@@ -322,6 +540,10 @@ def main():
     cells, incomplete, suggest = cells_from(rows["trial"])
     summary, tests = summarize(cells, default)
     overhead = {(r["optimizer"], r["n"], r["d"]): r for r in rows["overhead"]}
+    mo_cells, mo_incomplete, mo_suggest = mo_cells_from(rows["mo_trial"])
+    incomplete += mo_incomplete
+    mo_summary, mo_best, mo_tests = mo_summarize(mo_cells)
+    mo_over = {(r["impl"], r["task"], r["n"], r["m"]): r for r in rows["mo_overhead"]}
     e2e = {(r["optimizer"], r["n"], r["d"]): r for r in rows["e2e"]}
 
     # Planned cells that are missing.
@@ -338,13 +560,26 @@ def main():
                 if have < g["seeds"]:
                     missing.append("%s %s d=%d: %d of %d seeds" % (opt, name, dim, have, g["seeds"]))
 
-    tgt = targets(summary, tests, default, overhead, e2e)
+    multi = plan.get("multi")
+    if multi:
+        for name, dim, m in multi["problems"]:
+            for opt in multi["optimizers"]:
+                spec = multi.get("specs", {}).get(opt, {"name": opt})
+                if registered and not opt.startswith("optuna-") and spec.get("name", opt) not in registered:
+                    continue
+                if [opt, name, dim, m] in multi.get("skip", []):
+                    continue
+                have = len(mo_cells.get((name, dim, m, multi["budget"]), {}).get(opt, {}))
+                if have < multi["seeds"]:
+                    missing.append("%s %s d=%d M=%d: %d of %d seeds" % (opt, name, dim, m, have, multi["seeds"]))
+
+    tgt = targets(summary, tests, default, overhead, e2e) + mo_targets(mo_summary, mo_best, mo_over)
 
     # ---------------- console ----------------
-    print("report: %d trial rows, %d overhead rows, %d e2e rows, %d malformed lines, %d incomplete runs, "
-          "%d missing cells; our default sampler: %s"
-          % (len(rows["trial"]), len(rows["overhead"]), len(rows["e2e"]), len(bad), len(incomplete), len(missing),
-             default))
+    print("report: %d trial rows, %d suite-M rows, %d overhead rows, %d e2e rows, %d malformed lines, "
+          "%d incomplete runs, %d missing cells; our default sampler: %s"
+          % (len(rows["trial"]), len(rows["mo_trial"]), len(rows["overhead"]) + len(rows["mo_overhead"]),
+             len(rows["e2e"]), len(bad), len(incomplete), len(missing), default))
     for b in bad[:10]:
         print("  malformed: " + b)
     for m in missing[:10]:
@@ -376,8 +611,9 @@ def main():
           "- load average when the run started: %s (on %s cores; other work on the machine slows wall-clock "
           "timings, CPU times are less affected)" % (ours_meta.get("loadavg", "?"), info["nproc"]),
           "- our default sampler: `%s`; samplers registered: %s" % (default, ", ".join(sorted(registered)) or "?"),
-          "- rows: %d trials, %d overhead, %d end-to-end; malformed lines: %d; incomplete runs: %d; missing cells: %d"
-          % (len(rows["trial"]), len(rows["overhead"]), len(rows["e2e"]), len(bad), len(incomplete), len(missing)),
+          "- rows: %d trials, %d suite-M trials, %d overhead, %d end-to-end; malformed lines: %d; incomplete runs: %d; "
+          "missing cells: %d" % (len(rows["trial"]), len(rows["mo_trial"]), len(rows["overhead"]) + len(rows["mo_overhead"]),
+                                 len(rows["e2e"]), len(bad), len(incomplete), len(missing)),
           ""]
     md += ["## Targets", "", md_table(["target", "figure", "status"], tgt), ""]
 
@@ -439,6 +675,8 @@ def main():
                           sum(1 for (k, b), t in tests.items() if b == a and t["p_holm"] < 0.05)]
                          for a in ANCHORS if any(b == a for (_, b) in tests)]), ""]
 
+    md += mo_markdown(mo_summary, mo_best, mo_tests, mo_suggest, mo_over)
+
     if overhead:
         ns = sorted({k[1] for k in overhead})
         ds = sorted({k[2] for k in overhead})
@@ -497,7 +735,7 @@ def main():
     with open(args.out, "w") as f:
         f.write("\n".join(md).rstrip() + "\n")
     print("report: wrote " + args.out)
-    if args.strict and (bad or missing or incomplete or not rows["trial"]):
+    if args.strict and (bad or missing or incomplete or not rows["trial"] or (multi and not rows["mo_trial"])):
         print("report: --strict: malformed, missing or incomplete results", file=sys.stderr)
         sys.exit(1)
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Side-by-side sampler benchmark: our samplers, Optuna 3.1 and dlib on the same problems, budgets
-# and seeds (bench/README.md). Builds what it needs, checks f(x*) = f*, runs every optimizer,
+# and seeds (bench/README.md): single-objective suites A/B/C, multi-objective suite M, overhead F. Builds what it needs, checks f(x*) = f*, runs every optimizer,
 # appends raw JSON lines to bench/results/<mode>/ and writes docs/benchmarks.md (full) or
 # docs/benchmarks-quick.md (quick).
 #
@@ -86,7 +86,8 @@ quiet_auto() { grep -v '^auto sampler: ' || true; }
 
 "$BENCH" check --config "$CONFIG" --mode "$MODE"
 
-# Quality suites: shard k of N runs our samplers and dlib, then Optuna, on cells k, k+N, ...
+# Quality suites (A/B/C, then M): shard k of N runs our samplers and dlib, then Optuna, on cells
+# k, k+N, ... (suite M's cells are numbered after the single-objective ones).
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null' INT TERM
 for ((k = 0; k < JOBS; ++k)); do
@@ -104,7 +105,8 @@ pids=()
 ((failed == 0)) || { echo "run.sh: a quality shard failed" >&2; exit 1; }
 echo "run.sh: quality suites done after $(($(date +%s) - start)) s"
 
-# Suite F, alone on the machine so that timings are not disturbed.
+# Suite F (per-trial overhead, then the multi-objective kernels), alone on the machine so that
+# timings are not disturbed.
 "$BENCH" overhead --config "$CONFIG" --mode "$MODE" --results-dir "$RESULTS_DIR" \
   --out "$RESULTS_DIR/overhead-ours.jsonl" 2> >(quiet_auto >&2)
 "$PY" "$ROOT/bench/optuna_runner.py" overhead --lib "$LIB" --config "$CONFIG" --mode "$MODE" \

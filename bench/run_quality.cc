@@ -187,7 +187,8 @@ int run_quality(const Plan& plan, const std::string& results_dir, const std::str
   }
   std::cerr << "autoglm-bench quality (shard " << shard << "/" << n_shards << "): " << ran << " runs, " << skipped
             << " already done, " << seconds_between(start, SteadyClock::now()) << " s\n";
-  return 0;
+  // Suite M (run_multi.cc), same shard, same output file.
+  return run_multi_quality(plan, done, out, shard, n_shards, only_optimizers);
 }
 
 }  // namespace autoglm::bench
