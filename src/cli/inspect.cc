@@ -75,11 +75,11 @@ std::vector<std::string> value_names(const std::map<std::string, nlohmann::json>
   return names;
 }
 
-// "f1 0.93, latency_ms 1.2"
-std::string named_values(const std::vector<std::string>& names, const std::vector<double>& values) {
+// "f1 0.93, latency_ms 1.2": every digit when `precise`, else six significant digits.
+std::string named_values(const std::vector<std::string>& names, const std::vector<double>& values, bool precise) {
   std::string s;
   for (size_t k = 0; k < values.size() && k < names.size(); ++k)
-    s += (k ? ", " : "") + names[k] + " " + format_double(values[k]);
+    s += (k ? ", " : "") + names[k] + " " + (precise ? format_double(values[k]) : format_short(values[k]));
   return s;
 }
 
@@ -270,7 +270,7 @@ int print_reweighted(const std::vector<FrozenTrial>& complete, const std::vector
   for (const auto& [score, i] : order) {
     const FrozenTrial& t = *rows[i].first;
     std::cout << "trial #" << t.number << ": weighted score " << format_short(score) << "  ("
-              << named_values(names, rows[i].second) << ")\n  params: " << format_params(t) << "\n";
+              << named_values(names, rows[i].second, false) << ")\n  params: " << format_params(t) << "\n";
   }
   return kExitOk;
 }
@@ -323,7 +323,7 @@ int run_best(const std::string& url, const std::string& study, const std::string
     std::cout << ")\n";
   }
   for (const auto& t : best) {
-    std::cout << "trial #" << t.number << (is_baseline(t) ? " (baseline)" : "") << ": " << named_values(names, t.values);
+    std::cout << "trial #" << t.number << (is_baseline(t) ? " (baseline)" : "") << ": " << named_values(names, t.values, true);
     if (auto d = t.duration_seconds()) std::cout << " in " << format_duration(*d);
     std::cout << "\n  params: " << format_params(t) << "\n";
   }
