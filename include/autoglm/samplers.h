@@ -140,9 +140,31 @@ struct TPESamplerOptions {
 /// Results are those of the plain computation (Optuna 3.1's, tests/sampler/tpe_parity_test.cc).
 /// With `multivariate` and
 /// `warn_independent_sampling`, the warning is printed to stderr once per parameter name.
-/// Multi-objective studies: observations are split by non-domination rank (the last rank
-/// partially included in trial order); pruned and running trials are ignored. Optuna's
-/// hypervolume subset selection and hypervolume-based weights of l(x) are not implemented.
+/// Multi-objective studies (MOTPE: Ozaki et al., "Multiobjective tree-structured Parzen
+/// estimator for computationally expensive optimization problems", GECCO 2020, and JAIR 73,
+/// 2022; Optuna 3.1's behaviour); pruned and running trials are ignored:
+///  - split: whole non-domination ranks (pareto.h, objectives sign-flipped to minimization) go
+///    into l(x) while they fit in gamma(n); the members of the first rank that does not fit are
+///    chosen by greedy hypervolume subset selection (tpe::select_by_hypervolume: repeatedly the
+///    member with the largest hypervolume contribution given the members already chosen; the
+///    better ranks are not part of that set, since they dominate every member and would make
+///    every contribution 0). Reference point, per objective, from the worst value w among that
+///    rank: 1.1 w when w > 0, 0.9 w when w < 0, 1e-12 when w == 0 (Optuna's rule). Members with
+///    an infinite value are chosen last, in trial order. Cost: k x (rank size) hypervolumes of at
+///    most k points (k <= gamma(n) <= 25), once per trial (per group with `group`);
+///  - l(x): component i (a below observation) has weight c_i / max_j c_j, c_i = its exclusive
+///    hypervolume contribution within the below set (reference point by the rule above over the
+///    below set) + 1e-12; dominated members thus get ~1e-12 (Ozaki et al. 2022, sec. 4.3). These
+///    weights replace `weights` for l(x); g(x) keeps `weights`. The prior keeps prior_weight.
+/// Constraints (Optuna 3.x constraints_func semantics, read from each trial's system attr
+/// "constraints", frozen_trial.h: feasible when every value is <= 0, violation = sum of the
+/// positive parts, +inf for NaN; a trial without the attr is feasible): when some observation is
+/// infeasible, l(x) takes the best gamma(n) feasible observations (single objective: by the rank
+/// key above; multi-objective: the split above among the feasible ones) when there are that many,
+/// else every feasible one plus the infeasible ones of smallest violation (ties in trial order);
+/// infeasible observations get weight 1e-12 in a multi-objective l(x). Without infeasible
+/// observations the behaviour is exactly the unconstrained one. A malformed attr throws
+/// ConfigError naming the trial.
 class TPESampler final : public Sampler {
  public:
   /// Throws ConfigError when `options` are invalid (see TPESamplerOptions::validate).

@@ -17,6 +17,7 @@
 #endif
 
 #include "autoglm/error.h"
+#include "autoglm/pareto.h"
 
 namespace autoglm::tpe {
 
@@ -111,34 +112,6 @@ std::vector<size_t> stable_argsort(const std::vector<double>& v) {
   std::iota(idx.begin(), idx.end(), 0);
   std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return v[a] < v[b]; });
   return idx;
-}
-
-/// Non-domination rank of each point (0 = Pareto front), all objectives minimized.
-std::vector<int> nondomination_ranks(const std::vector<std::vector<double>>& points) {
-  const size_t n = points.size();
-  auto dominates = [&](size_t a, size_t b) {
-    bool strictly = false;
-    for (size_t k = 0; k < points[a].size(); ++k) {
-      if (points[a][k] > points[b][k]) return false;
-      if (points[a][k] < points[b][k]) strictly = true;
-    }
-    return strictly;
-  };
-  std::vector<int> rank(n, -1);
-  size_t ranked = 0;
-  for (int r = 0; ranked < n; ++r) {
-    std::vector<size_t> front;
-    for (size_t i = 0; i < n; ++i) {
-      if (rank[i] != -1) continue;
-      bool dominated = false;
-      for (size_t j = 0; j < n && !dominated; ++j)
-        if (j != i && rank[j] == -1 && dominates(j, i)) dominated = true;
-      if (!dominated) front.push_back(i);
-    }
-    for (size_t i : front) rank[i] = r;
-    ranked += front.size();
-  }
-  return rank;
 }
 
 // ---- vectorized exp and mixture sums (GCC / Clang vector extensions; one SSE2 intrinsic) ----
@@ -827,6 +800,7 @@ ObservationPairs get_observation_pairs(const std::vector<const FrozenTrial*>& tr
     if (!score) continue;
     if (t.state != TrialState::RUNNING) ++out.n_finished;
     out.scores.push_back(std::move(*score));
+    out.violations.push_back(constraint_violation(t));
     for (const auto& name : names) {
       double v = std::numeric_limits<double>::quiet_NaN();
       auto it = t.params.find(name);
@@ -854,7 +828,61 @@ ObservationPairs get_observation_pairs(const std::vector<FrozenTrial>& trials, c
   return get_observation_pairs(ptrs, names, directions, constant_liar, reference);
 }
 
-std::pair<std::vector<int>, std::vector<int>> split_observation_pairs(const std::vector<Score>& scores, int n_below) {
+namespace {
+
+constexpr double kHypervolumeEps = 1e-12;  // Optuna's EPS: reference offset at 0, weight floor
+
+bool all_finite(const std::vector<double>& v) {
+  for (double x : v)
+    if (!std::isfinite(x)) return false;
+  return true;
+}
+
+/// The multi-objective part of split_observation_pairs: the n_below (0 <= n_below <= n) best
+/// indices by non-domination rank, the boundary rank by hypervolume subset selection.
+std::vector<int> multi_objective_best(const std::vector<Score>& scores, int n_below) {
+  const int n = static_cast<int>(scores.size());
+  std::vector<std::vector<double>> points;
+  points.reserve(n);
+  for (const auto& sc : scores) {
+    points.push_back(sc.values);
+    for (double& x : points.back())
+      if (std::isnan(x)) x = kInf;  // NaN is the worst value (pareto.h rejects NaN)
+  }
+  const std::vector<int> rank = non_dominated_ranks(points);
+  int max_rank = 0;
+  for (int r : rank) max_rank = std::max(max_rank, r);
+  std::vector<int> count(static_cast<size_t>(max_rank) + 1, 0);
+  for (int r : rank) ++count[r];
+  // Whole ranks while they fit; `boundary` is the first rank that does not.
+  int boundary = 0, taken = 0;
+  while (boundary <= max_rank && taken + count[boundary] <= n_below) taken += count[boundary++];
+  std::vector<int> best;
+  best.reserve(n_below);
+  for (int i = 0; i < n; ++i)
+    if (rank[i] < boundary) best.push_back(i);
+  const int need = n_below - taken;
+  if (need > 0) {
+    // Every member of the boundary rank is dominated by a point of a better rank, so its
+    // contribution given the better ranks is 0: the selection looks at the boundary rank alone
+    // (as Optuna 3.1's _solve_hssp).
+    std::vector<int> members;
+    std::vector<std::vector<double>> pts, finite;
+    for (int i = 0; i < n; ++i)
+      if (rank[i] == boundary) {
+        members.push_back(i);
+        pts.push_back(points[i]);
+        if (all_finite(points[i])) finite.push_back(points[i]);
+      }
+    const std::vector<double> reference = finite.empty() ? std::vector<double>(pts[0].size(), 0.0)
+                                                         : hypervolume_reference_point(finite);
+    for (int j : select_by_hypervolume(pts, need, reference)) best.push_back(members[j]);
+  }
+  return best;
+}
+
+/// split_observation_pairs without constraints.
+std::pair<std::vector<int>, std::vector<int>> split_unconstrained(const std::vector<Score>& scores, int n_below) {
   const int n = static_cast<int>(scores.size());
   n_below = std::clamp(n_below, 0, n);
   std::vector<int> order(n);
@@ -885,10 +913,8 @@ std::pair<std::vector<int>, std::vector<int>> split_observation_pairs(const std:
     if (n_below > 0 && n_below < n) std::nth_element(keys.begin(), keys.begin() + n_below, keys.end(), before);
     for (int i = 0; i < n_below; ++i) order[i] = keys[i].index;
   } else {
-    std::vector<std::vector<double>> points;
-    for (const auto& s : scores) points.push_back(s.values);
-    const std::vector<int> rank = nondomination_ranks(points);
-    std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return rank[a] < rank[b]; });
+    const std::vector<int> best = multi_objective_best(scores, n_below);
+    std::copy(best.begin(), best.end(), order.begin());
   }
   std::vector<int> below(order.begin(), order.begin() + n_below);
   std::sort(below.begin(), below.end());
@@ -900,6 +926,106 @@ std::pair<std::vector<int>, std::vector<int>> split_observation_pairs(const std:
     above.push_back(i);
   }
   return {below, above};
+}
+
+}  // namespace
+
+std::pair<std::vector<int>, std::vector<int>> split_observation_pairs(const std::vector<Score>& scores, int n_below,
+                                                                      const std::vector<double>* violations) {
+  const int n = static_cast<int>(scores.size());
+  bool constrained = false;
+  if (violations) {
+    assert(violations->size() == scores.size());
+    for (double v : *violations) constrained = constrained || !(v == 0.0);
+  }
+  if (!constrained) return split_unconstrained(scores, n_below);
+  n_below = std::clamp(n_below, 0, n);
+  // A violation that is not > 0 and not 0 can only be NaN: constraint_violation gives +inf then.
+  auto violation = [&](int i) { const double v = (*violations)[i]; return std::isnan(v) ? kInf : v; };
+  std::vector<int> feasible, infeasible;
+  for (int i = 0; i < n; ++i) (violation(i) == 0.0 ? feasible : infeasible).push_back(i);
+  std::vector<int> below, above;
+  if (static_cast<int>(feasible.size()) >= n_below) {
+    std::vector<Score> sub;
+    sub.reserve(feasible.size());
+    for (int i : feasible) sub.push_back(scores[i]);
+    const auto [sub_below, sub_above] = split_unconstrained(sub, n_below);
+    for (int j : sub_below) below.push_back(feasible[j]);
+    for (int j : sub_above) above.push_back(feasible[j]);
+    above.insert(above.end(), infeasible.begin(), infeasible.end());
+  } else {
+    std::stable_sort(infeasible.begin(), infeasible.end(), [&](int a, int b) { return violation(a) < violation(b); });
+    below = feasible;
+    const size_t fill = static_cast<size_t>(n_below) - feasible.size();
+    below.insert(below.end(), infeasible.begin(), infeasible.begin() + fill);
+    above.assign(infeasible.begin() + fill, infeasible.end());
+  }
+  std::sort(below.begin(), below.end());
+  std::sort(above.begin(), above.end());
+  return {below, above};
+}
+
+std::vector<double> hypervolume_reference_point(const std::vector<std::vector<double>>& points) {
+  assert(!points.empty());
+  std::vector<double> r(points[0]);
+  for (const auto& p : points)
+    for (size_t k = 0; k < r.size(); ++k) r[k] = std::max(r[k], p[k]);
+  for (double& x : r) x = x > 0 ? 1.1 * x : (x < 0 ? 0.9 * x : kHypervolumeEps);
+  return r;
+}
+
+std::vector<int> select_by_hypervolume(const std::vector<std::vector<double>>& points, int k,
+                                       const std::vector<double>& reference) {
+  const int n = static_cast<int>(points.size());
+  k = std::clamp(k, 0, n);
+  std::vector<int> chosen;
+  chosen.reserve(k);
+  std::vector<int> candidates, rest;  // finite points; the others, chosen last
+  for (int i = 0; i < n; ++i) (all_finite(points[i]) ? candidates : rest).push_back(i);
+  std::vector<std::vector<double>> selected;
+  double hv_selected = 0.0;
+  std::vector<char> taken(n, 0);
+  while (static_cast<int>(chosen.size()) < k && selected.size() < candidates.size()) {
+    int best = -1;
+    double best_gain = -kInf;
+    selected.emplace_back();
+    for (int i : candidates) {
+      if (taken[i]) continue;
+      selected.back() = points[i];
+      const double gain = hypervolume(selected, reference) - hv_selected;
+      if (gain > best_gain) {
+        best_gain = gain;
+        best = i;
+      }
+    }
+    selected.back() = points[best];
+    hv_selected = hypervolume(selected, reference);
+    taken[best] = 1;
+    chosen.push_back(best);
+  }
+  for (size_t j = 0; static_cast<int>(chosen.size()) < k; ++j) chosen.push_back(rest[j]);
+  return chosen;
+}
+
+std::vector<double> multi_objective_below_weights(const std::vector<Score>& scores, const std::vector<int>& below,
+                                                  const std::vector<double>* violations) {
+  std::vector<double> w(below.size(), kHypervolumeEps);
+  std::vector<size_t> used;
+  std::vector<std::vector<double>> pts;
+  for (size_t j = 0; j < below.size(); ++j) {
+    const int i = below[j];
+    if (violations && !((*violations)[i] == 0.0)) continue;
+    if (!all_finite(scores[i].values)) continue;
+    used.push_back(j);
+    pts.push_back(scores[i].values);
+  }
+  if (pts.size() == 1) w[used[0]] = 1.0;
+  if (pts.size() < 2) return w;
+  std::vector<double> c = hypervolume_contributions(pts, hypervolume_reference_point(pts));
+  double top = 0.0;
+  for (double& x : c) top = std::max(top, x += kHypervolumeEps);
+  for (size_t u = 0; u < used.size(); ++u) w[used[u]] = std::clamp(c[u] / top, 0.0, 1.0);
+  return w;
 }
 
 int argmax_log_ratio(const std::vector<double>& log_l, const std::vector<double>& log_g) {
@@ -917,8 +1043,9 @@ int argmax_log_ratio(const std::vector<double>& log_l, const std::vector<double>
 std::map<std::string, double> sample_and_compare(const ParamColumns& below, const ParamColumns& above,
                                                  const SearchSpace& search_space,
                                                  const ParzenEstimatorParameters& parameters,
-                                                 int n_candidates, std::mt19937_64& rng, std::mutex* rng_mutex) {
-  const ParzenEstimator l(below, search_space, parameters);
+                                                 int n_candidates, std::mt19937_64& rng, std::mutex* rng_mutex,
+                                                 const ParzenEstimatorParameters* below_parameters) {
+  const ParzenEstimator l(below, search_space, below_parameters ? *below_parameters : parameters);
   const ParzenEstimator g(above, search_space, parameters);
   ParamColumns candidates;
   if (rng_mutex) {

@@ -177,6 +177,9 @@ struct ObservationPairs {
   /// name -> value per observation (NaN where the trial lacks the parameter).
   ParamColumns values;
   std::vector<Score> scores;
+  /// Total constraint violation per observation (constraint_violation(trial), frozen_trial.h):
+  /// 0 when feasible or without the "constraints" attr, +inf for NaN constraints. Shape (n).
+  std::vector<double> violations;
   /// Observations that are not RUNNING (the n of gamma(n)).
   int n_finished = 0;
 };
@@ -199,20 +202,63 @@ ObservationPairs get_observation_pairs(const std::vector<const FrozenTrial*>& tr
 std::optional<Score> observation_score(const FrozenTrial& t, const std::vector<StudyDirection>& directions,
                                        bool constant_liar);
 
-/// Optuna 3.1's _split_observation_pairs: the n_below best observations by Score (stable order;
-/// multi-objective: by non-domination rank, the last rank filled in trial order), and the rest.
-/// Both index lists ascending (chronological). Single objective: O(n) (a selection, not a sort).
-std::pair<std::vector<int>, std::vector<int>> split_observation_pairs(const std::vector<Score>& scores, int n_below);
+/// Optuna 3.1's _split_observation_pairs: the n_below best observations and the rest, both index
+/// lists ascending (chronological). n_below is clamped to [0, n].
+///  - single objective: the first n_below of the stable sort by Score (step_key, then value with
+///    NaN last). O(n) (a selection, not a sort);
+///  - multi-objective: whole non-domination ranks (pareto.h, values as given: minimized; NaN
+///    counts as +inf) while they fit; the members of the first rank that does not fit are chosen
+///    by greedy hypervolume subset selection (select_by_hypervolume below).
+///  - `violations` (shape (n), optional; total constraint violation per observation, 0 =
+///    feasible): when any is > 0, feasible observations come before infeasible ones (Optuna 3.1's
+///    constraints_func semantics): when there are at least n_below feasible ones, the split above
+///    is applied to the feasible observations only (every infeasible one goes above); otherwise
+///    every feasible one is below, filled up with the infeasible ones of smallest violation
+///    (stable: ties in trial order). With no violation > 0 the result is that of the
+///    unconstrained split, bit for bit.
+std::pair<std::vector<int>, std::vector<int>> split_observation_pairs(const std::vector<Score>& scores, int n_below,
+                                                                      const std::vector<double>* violations = nullptr);
+
+/// Reference point of the hypervolume tie-break and weights (Optuna 3.1's rule), shape (m), from
+/// points of shape (n >= 1, m), minimized, finite: per objective k with w = max_i p_i[k],
+/// r_k = 1.1 w when w > 0, 0.9 w when w < 0 and 1e-12 when w == 0, so every point is no worse
+/// than r (strictly better except where w == 0 and the point's value is 0 ... 1e-12).
+std::vector<double> hypervolume_reference_point(const std::vector<std::vector<double>>& points);
+
+/// Greedy hypervolume subset selection (Guerreiro, Fonseca, Paquete, "Greedy hypervolume subset
+/// selection in low dimensions", Evolutionary Computation 24(3), 2016; a (1 - 1/e)-approximation
+/// since the hypervolume is monotone submodular): from `points` (shape (n, m), minimized) picks
+/// k = min(k, n) indices, repeatedly adding the point whose hypervolume contribution given the
+/// points chosen so far, HV(S + {p}) - HV(S) with respect to `reference`, is largest (the first
+/// in index order on ties). Points with a non-finite value have no defined contribution: they are
+/// chosen last, in index order. Returns the indices in the order chosen. Throws ConfigError as
+/// autoglm::hypervolume (sizes, NaN in the reference).
+std::vector<int> select_by_hypervolume(const std::vector<std::vector<double>>& points, int k,
+                                       const std::vector<double>& reference);
+
+/// Weights of the components of l(x) in a multi-objective study (Ozaki et al., "Multiobjective
+/// tree-structured Parzen estimator", JAIR 73, 2022, sec. 4.3; Optuna 3.1's
+/// _calculate_weights_below_for_multi_objective): for the observations `below` (indices into
+/// `scores`), each feasible one's exclusive hypervolume contribution (pareto.h) within the
+/// feasible below set, reference hypervolume_reference_point of that set, plus 1e-12, divided by
+/// the largest, so in (0, 1] (the front's most isolated point gets 1, dominated ones ~1e-12).
+/// Infeasible observations (violation > 0), and points with a non-finite value, get 1e-12; a
+/// single feasible finite point gets 1. Shape (below.size()), in the order of `below`.
+std::vector<double> multi_objective_below_weights(const std::vector<Score>& scores, const std::vector<int>& below,
+                                                  const std::vector<double>* violations = nullptr);
 
 /// Index of the candidate maximizing log_l - log_g (the first one on ties), as TPESampler._compare.
 int argmax_log_ratio(const std::vector<double>& log_l, const std::vector<double>& log_g);
 
 /// Fits l(x) to `below` and g(x) to `above`, draws n_candidates from l and returns the one that
 /// maximizes l(x)/g(x) (internal values by name). `rng_mutex`, when given, is held while drawing.
+/// `below_parameters`, when given, are l's parameters (multi-objective TPE: per-observation
+/// weights); otherwise both use `parameters`.
 std::map<std::string, double> sample_and_compare(const ParamColumns& below, const ParamColumns& above,
                                                  const SearchSpace& search_space,
                                                  const ParzenEstimatorParameters& parameters,
                                                  int n_candidates, std::mt19937_64& rng,
-                                                 std::mutex* rng_mutex = nullptr);
+                                                 std::mutex* rng_mutex = nullptr,
+                                                 const ParzenEstimatorParameters* below_parameters = nullptr);
 
 }  // namespace autoglm::tpe

@@ -1,6 +1,7 @@
 // TPESampler: Optuna 3.1's TPE (independent and multivariate) over the kernels of
 // parzen_estimator.h. See samplers.h for the behaviour and its sources.
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <iostream>
 #include <limits>
@@ -94,6 +95,19 @@ double observed_value(const FrozenTrial& t, const std::string& name, const Distr
   return it->second;
 }
 
+/// The estimator parameters of l(x) in a multi-objective study: `p` with the weights function
+/// replaced by the given per-observation weights (multi_objective_below_weights, restricted to the
+/// observations used), as Optuna 3.1 passes predetermined weights to the below estimator.
+tpe::ParzenEstimatorParameters below_parameters(const tpe::ParzenEstimatorParameters& p, std::vector<double> weights) {
+  tpe::ParzenEstimatorParameters out = p;
+  out.weights = [w = std::move(weights)](int n) {
+    assert(static_cast<size_t>(n) == w.size());
+    (void)n;
+    return w;
+  };
+  return out;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -162,12 +176,16 @@ struct TPESampler::Observations {
   std::vector<const FrozenTrial*> trials;      // the observations' trials (valid while held)
   bool split_done = false;
   std::vector<int> below, above;
+  /// Multi-objective: the weight of each observation of `below` in l(x) (same order); empty for a
+  /// single objective (the weights function applies).
+  std::vector<double> below_weights;
   std::vector<char> is_below;
   tpe::ParzenEstimator::WeightsMemo above_weights;  // g's weights, shared by the trial's parameters
 
   // Observations, in history order.
   std::vector<int64_t> ids;  // trial ids
   std::vector<tpe::Score> scores;
+  std::vector<double> violations;  // total constraint violation per observation (0: feasible)
   int n_finished = 0;
   std::map<std::string, Column> columns;
   /// Single objective: the observations ranked as split_observation_pairs ranks them, by
@@ -178,13 +196,18 @@ struct TPESampler::Observations {
   void reset() {
     ids.clear();
     scores.clear();
+    violations.clear();
     n_finished = 0;
     columns.clear();
     ranked.clear();
   }
 
-  /// Whether observation a ranks before observation b (single objective).
+  /// Whether observation a ranks before observation b (single objective): feasible ones first
+  /// (violation 0), infeasible ones by violation then index; feasible ones by Score.
   bool ranks_before(int a, int b) const {
+    const double va = violations[a], vb = violations[b];
+    if (va != vb) return va < vb;
+    if (va != 0.0) return a < b;
     const tpe::Score &x = scores[a], &y = scores[b];
     if (x.step_key != y.step_key) return x.step_key < y.step_key;
     const double u = x.values[0], v = y.values[0];
@@ -202,8 +225,10 @@ struct TPESampler::Observations {
   /// split_observation_pairs(scores, n_below): for a single objective from `ranked` (the first
   /// n_below, then ascending), O(n) instead of a selection over the scores.
   void split(int n_below, bool single_objective) {
+    below_weights.clear();
     if (!single_objective) {
-      std::tie(below, above) = tpe::split_observation_pairs(scores, n_below);
+      std::tie(below, above) = tpe::split_observation_pairs(scores, n_below, &violations);
+      below_weights = tpe::multi_objective_below_weights(scores, below, &violations);
     } else {
       const int n = static_cast<int>(scores.size());
       n_below = std::clamp(n_below, 0, n);
@@ -331,6 +356,7 @@ void TPESampler::begin_trial_(const StudyView& study, const FrozenTrial& trial) 
     const FrozenTrial& t = *o.trials[j];
     o.ids.push_back(t.trial_id);
     o.scores.push_back(*tpe::observation_score(t, directions, options_.constant_liar));
+    o.violations.push_back(constraint_violation(t));
     if (t.state != TrialState::RUNNING) ++o.n_finished;
   }
   if (directions.size() == 1) {
@@ -433,24 +459,37 @@ std::map<std::string, double> TPESampler::sample_group_(const std::vector<const 
       tpe::get_observation_pairs(trials, names, directions, options_.constant_liar, &search_space);
   if (pairs.n_finished < options_.n_startup_trials) return {};
 
-  const auto [below_idx, above_idx] = tpe::split_observation_pairs(pairs.scores, options_.gamma(pairs.n_finished));
-  // An observation is used when it has every parameter of the group.
-  auto columns = [&](const std::vector<int>& idx) {
+  const auto [below_idx, above_idx] =
+      tpe::split_observation_pairs(pairs.scores, options_.gamma(pairs.n_finished), &pairs.violations);
+  const bool multi = directions.size() > 1;
+  const std::vector<double> weights =
+      multi ? tpe::multi_objective_below_weights(pairs.scores, below_idx, &pairs.violations) : std::vector<double>{};
+  // An observation is used when it has every parameter of the group; `kept_weights` receives the
+  // weights (multi-objective) of the used ones.
+  auto columns = [&](const std::vector<int>& idx, std::vector<double>* kept_weights) {
     tpe::ParamColumns cols;
     for (const auto& name : names) cols[name];
-    for (int i : idx) {
+    for (size_t j = 0; j < idx.size(); ++j) {
+      const int i = idx[j];
       bool complete = true;
       for (const auto& name : names) complete = complete && !std::isnan(pairs.values.at(name)[i]);
       if (!complete) continue;
       for (const auto& name : names) cols[name].push_back(pairs.values.at(name)[i]);
+      if (kept_weights) kept_weights->push_back(weights[j]);
     }
     return cols;
   };
   tpe::ParzenEstimatorParameters p{options_.consider_prior, options_.prior_weight, options_.consider_magic_clip,
                                    options_.consider_endpoints, options_.weights, /*multivariate=*/true,
                                    options_.exact_log_pdf};
-  return tpe::sample_and_compare(columns(below_idx), columns(above_idx), search_space, p, options_.n_ei_candidates,
-                                 rng_, &rng_mutex_);
+  if (!multi)
+    return tpe::sample_and_compare(columns(below_idx, nullptr), columns(above_idx, nullptr), search_space, p,
+                                   options_.n_ei_candidates, rng_, &rng_mutex_);
+  std::vector<double> kept;
+  const tpe::ParamColumns below = columns(below_idx, &kept);
+  const tpe::ParzenEstimatorParameters p_below = below_parameters(p, std::move(kept));
+  return tpe::sample_and_compare(below, columns(above_idx, nullptr), search_space, p, options_.n_ei_candidates, rng_,
+                                 &rng_mutex_, &p_below);
 }
 
 double TPESampler::sample_independent(const StudyView& study, const FrozenTrial& trial, const std::string& name,
@@ -483,13 +522,21 @@ double TPESampler::sample_independent(const StudyView& study, const FrozenTrial&
   const SearchSpace space{{name, distribution}};
   tpe::ParamColumns below, above;
   auto& below_col = below[name];
-  for (int i : o.below)
-    if (!std::isnan(col.internal[i])) below_col.push_back(col.internal[i]);
+  std::vector<double> kept;  // multi-objective: the weights of the observations in below_col
+  for (size_t j = 0; j < o.below.size(); ++j) {
+    const int i = o.below[j];
+    if (std::isnan(col.internal[i])) continue;
+    below_col.push_back(col.internal[i]);
+    if (!o.below_weights.empty()) kept.push_back(o.below_weights[j]);
+  }
+  const bool multi = o.directions.size() > 1;
+  const tpe::ParzenEstimatorParameters p_below = multi ? below_parameters(p, std::move(kept)) : p;
   if (std::holds_alternative<CategoricalDistribution>(distribution)) {
     auto& above_col = above[name];
     for (int i : o.above)
       if (!std::isnan(col.internal[i])) above_col.push_back(col.internal[i]);
-    return tpe::sample_and_compare(below, above, space, p, options_.n_ei_candidates, rng_, &rng_mutex_).at(name);
+    return tpe::sample_and_compare(below, above, space, p, options_.n_ei_candidates, rng_, &rng_mutex_, &p_below)
+        .at(name);
   }
   // g(x) from the kept sort order and masses: the observations above, in history order, and their
   // stable argsort (the column's order restricted to them).
@@ -508,7 +555,7 @@ double TPESampler::sample_independent(const StudyView& study, const FrozenTrial&
   order.reserve(xs.size());
   for (int i : col.sorted)
     if (position[i] >= 0) order.push_back(position[i]);
-  const tpe::ParzenEstimator l(below, space, p);
+  const tpe::ParzenEstimator l(below, space, p_below);
   const tpe::ParzenEstimator g = tpe::ParzenEstimator::univariate(name, distribution, xs, order, p, &ids, &col.memo,
                                                                      &o.above_weights);
   tpe::ParamColumns candidates;

@@ -345,8 +345,16 @@ TEST(TpeSampler, MultiObjectiveSplitsByNondominationRank) {
   auto [below, above] = tpe::split_observation_pairs(scores, 3);
   EXPECT_EQ(below, (std::vector<int>{1, 3, 5}));
   EXPECT_EQ(above, (std::vector<int>{0, 2, 4}));
-  std::tie(below, above) = tpe::split_observation_pairs(scores, 4);  // front 1 partly: in trial order
+  // Front 1 partly: by hypervolume subset selection within front 1, reference 1.1 x its worst
+  // (6, 3) = (6.6, 3.3): (3, 3) contributes 3.6 x 0.3 = 1.08, (6, 2) 0.6 x 1.3 = 0.78.
+  std::tie(below, above) = tpe::split_observation_pairs(scores, 4);
   EXPECT_EQ(below, (std::vector<int>{0, 1, 3, 5}));
+  // With (6, 2) replaced by (5.5, 1.2) (still in front 1, dominated by (5, 1)): reference
+  // 1.1 x (5.5, 3) = (6.05, 3.3); (5.5, 1.2) contributes 0.55 x 2.1 = 1.155 > (3, 3)'s
+  // 3.05 x 0.3 = 0.915, so the later trial is chosen (trial order would pick index 0).
+  scores[4] = {-INFINITY, {5.5, 1.2}};
+  std::tie(below, above) = tpe::split_observation_pairs(scores, 4);
+  EXPECT_EQ(below, (std::vector<int>{1, 3, 4, 5}));
 
   // The sampler runs on a two-objective history (pruned / running trials are ignored there).
   const Distribution d = flt(0.0, 1.0);
