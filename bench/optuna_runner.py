@@ -315,6 +315,9 @@ def cmd_quality(args, obj, mode, cells):
         for o in m_opts:
             if [o] + list(pkey) in multi.get("skip", []):
                 continue
+            # [optimizer, name, dim, M, n]: only the first n seeds of that cell (for very slow runs).
+            if any(len(e) == 5 and e[:4] == [o] + list(pkey) and cell["seed"] >= e[4] for e in multi.get("skip", [])):
+                continue
             key = (o,) + pkey + (cell["seed"], cell["budget"])
             if len(done.get(key, ())) >= cell["budget"]:
                 skipped += 1
