@@ -374,20 +374,7 @@ std::string metrics_object(const std::vector<std::pair<std::string, double>>& kv
 
 int run_classify(const ClassifyOptions& o) {
   const double t_begin = now_seconds();
-  // Threads first: set_num_interop_threads throws once the inter-op pool has started.
-  try {
-    torch::set_num_interop_threads(1);
-  } catch (const std::exception&) {
-  }
-  torch::set_num_threads(o.threads);
-  set_blas_threads(o.threads);
-
-  torch::Device device(torch::kCPU);
-  if (o.device == "cuda") {
-    if (!torch::cuda::is_available())
-      throw ConfigError("--device cuda: CUDA is not available (CPU-only libtorch or no visible GPU); use --device cpu");
-    device = torch::Device(torch::kCUDA);
-  }
+  const torch::Device device = init_torch(o.threads, o.device);  // threads first, before any tensor
 
   SplitData data = stratified_split(load_corpus(o.data, static_cast<size_t>(o.max_bytes), "--data"), o.data_limit,
                                     o.split_seed);

@@ -7,29 +7,19 @@
 #include <CLI/CLI.hpp>
 
 #include "autoglm/error.h"
+#include "train/flag_checks.h"
 
 namespace autoglm::train {
 namespace {
 
-[[noreturn]] void bad(const std::string& message) { throw ConfigError(message); }
-
-std::string num(double v) {
-  std::ostringstream s;
-  s << v;
-  return s.str();
-}
-
 void validate(const ClassifyOptions& o) {
   auto int_range = [](const char* flag, int64_t v, int64_t lo, int64_t hi) {
     if (v < lo || v > hi)
-      bad(std::string(flag) + " must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " +
+      bad_flag(std::string(flag) + " must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " +
           std::to_string(v));
   };
-  auto in_range = [](const char* flag, double v, double lo, double hi, const char* hint) {
-    if (!(v >= lo && v <= hi)) bad(std::string(flag) + " must be in " + hint + ", got " + num(v));
-  };
   if (o.data_limit < 0)
-    bad("--data-limit must be >= 0 (0 uses the whole corpus), got " + std::to_string(o.data_limit));
+    bad_flag("--data-limit must be >= 0 (0 uses the whole corpus), got " + std::to_string(o.data_limit));
   int_range("--max-bytes", o.max_bytes, 1, 1 << 20);
   int_range("--ngram", o.ngram, 1, 8);
   int_range("--buckets", o.buckets, 1, int64_t{1} << 26);
@@ -38,25 +28,25 @@ void validate(const ClassifyOptions& o) {
   int_range("--d-model", o.d_model, 1, 8192);
   int_range("--n-heads", o.n_heads, 1, 256);
   if (o.d_model % o.n_heads != 0)
-    bad("--d-model " + std::to_string(o.d_model) + " is not divisible by --n-heads " + std::to_string(o.n_heads) +
+    bad_flag("--d-model " + std::to_string(o.d_model) + " is not divisible by --n-heads " + std::to_string(o.n_heads) +
         "; pick a d-model that is a multiple of n-heads");
   int_range("--context", o.context, 1, 8192);
-  in_range("--dropout", o.dropout, 0.0, 0.95, "[0, 0.95]");
+  check_in_range("--dropout", o.dropout, 0.0, 0.95, "[0, 0.95]");
   if (o.model != ClassifierKind::kTransformer) {
-    if (!o.init_checkpoint.empty()) bad("--init-checkpoint needs --model transformer (the bag model has no lm weights)");
-    if (o.train_head_only) bad("--train-head-only needs --model transformer");
+    if (!o.init_checkpoint.empty()) bad_flag("--init-checkpoint needs --model transformer (the bag model has no lm weights)");
+    if (o.train_head_only) bad_flag("--train-head-only needs --model transformer");
   }
   if (o.train_head_only && o.init_checkpoint.empty())
-    bad("--train-head-only freezes a randomly initialised encoder; pass --init-checkpoint PATH as well");
-  in_range("--lr", o.lr, 0.0, 1e6, "(0, 1e6] (0 picks the model's default)");
-  in_range("--momentum", o.momentum, 0.0, 0.999999, "[0, 1)");
-  in_range("--weight-decay", o.weight_decay, 0.0, 1e3, "[0, 1000]");
+    bad_flag("--train-head-only freezes a randomly initialised encoder; pass --init-checkpoint PATH as well");
+  check_in_range("--lr", o.lr, 0.0, 1e6, "(0, 1e6] (0 picks the model's default)");
+  check_in_range("--momentum", o.momentum, 0.0, 0.999999, "[0, 1)");
+  check_in_range("--weight-decay", o.weight_decay, 0.0, 1e3, "[0, 1000]");
   int_range("--batch-size", o.batch_size, 0, 1 << 20);
   int_range("--epochs", o.epochs, 0, 100000);
-  if (o.max_steps < 0) bad("--max-steps must be >= 0 (0: epochs only), got " + std::to_string(o.max_steps));
-  in_range("--grad-clip", o.grad_clip, 0.0, 1e30, "[0, inf) (0 disables clipping)");
-  in_range("--class-weight", o.class_weight, 1e-6, 1e6, "(0, 1e6]");
-  in_range("--threshold", o.threshold, 0.0, 1.0, "[0, 1]");
+  if (o.max_steps < 0) bad_flag("--max-steps must be >= 0 (0: epochs only), got " + std::to_string(o.max_steps));
+  check_in_range("--grad-clip", o.grad_clip, 0.0, 1e30, "[0, inf) (0 disables clipping)");
+  check_in_range("--class-weight", o.class_weight, 1e-6, 1e6, "(0, 1e6]");
+  check_in_range("--threshold", o.threshold, 0.0, 1.0, "[0, 1]");
   int_range("--threads", o.threads, 1, 1024);
   int_range("--serve-batch-size", o.serve_batch_size, 1, 1 << 16);
 }
@@ -127,7 +117,7 @@ bool parse_classify_options(int argc, char** argv, ClassifyOptions& o) {
     std::cout << app.help();
     return false;
   } catch (const CLI::ParseError& e) {
-    bad(std::string(e.what()) + "; see 'autoglm-train classify --help'");
+    bad_flag(std::string(e.what()) + "; see 'autoglm-train classify --help'");
   }
 
   if (optimizer == "adamw") o.optimizer = OptimizerKind::kAdamW;

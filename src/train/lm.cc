@@ -169,20 +169,7 @@ void save_checkpoint(const LmOptions& o, ByteTransformer& model, const RunState&
 }  // namespace
 
 int run_lm(const LmOptions& o) {
-  // Threads first: set_num_interop_threads throws once the inter-op pool has started.
-  try {
-    torch::set_num_interop_threads(1);
-  } catch (const std::exception&) {
-  }
-  torch::set_num_threads(o.threads);
-  set_blas_threads(o.threads);
-
-  torch::Device device(torch::kCPU);
-  if (o.device == "cuda") {
-    if (!torch::cuda::is_available())
-      throw ConfigError("--device cuda: CUDA is not available (CPU-only libtorch or no visible GPU); use --device cpu");
-    device = torch::Device(torch::kCUDA);
-  }
+  const torch::Device device = init_torch(o.threads, o.device);  // threads first, before any tensor
 
   Corpus corpus;
   corpus.bytes = read_bytes(o.data, o.data_limit, "--data");

@@ -14,7 +14,27 @@
 
 #include <torch/torch.h>
 
+#include "autoglm/error.h"
+#include "train/workload.h"
+
 namespace autoglm::train {
+
+/// Per-process libtorch set-up shared by the workloads: one inter-op thread, `threads` intra-op
+/// threads (OpenBLAS's pool too), and the device ("cpu" or "cuda"). Call before any tensor work
+/// (set_num_interop_threads throws once the inter-op pool has started; that is ignored). Throws
+/// ConfigError for "cuda" when CUDA is not available.
+inline torch::Device init_torch(int threads, const std::string& device_name) {
+  try {
+    torch::set_num_interop_threads(1);
+  } catch (const std::exception&) {
+  }
+  torch::set_num_threads(threads);
+  set_blas_threads(threads);
+  if (device_name != "cuda") return torch::Device(torch::kCPU);
+  if (!torch::cuda::is_available())
+    throw ConfigError("--device cuda: CUDA is not available (CPU-only libtorch or no visible GPU); use --device cpu");
+  return torch::Device(torch::kCUDA);
+}
 
 inline constexpr int kVocab = 256;        ///< byte-level tokens
 inline constexpr double kInitStd = 0.02;  ///< GPT-2 initialisation

@@ -7,45 +7,35 @@
 #include <CLI/CLI.hpp>
 
 #include "autoglm/error.h"
+#include "train/flag_checks.h"
 
 namespace autoglm::train {
 namespace {
 
-[[noreturn]] void bad(const std::string& message) { throw ConfigError(message); }
-
-std::string num(double v) {
-  std::ostringstream s;
-  s << v;
-  return s.str();
-}
-
 void validate(const LmOptions& o) {
   auto positive = [](const char* flag, double v) {
-    if (!(v > 0)) bad(std::string(flag) + " must be > 0, got " + num(v));
+    if (!(v > 0)) bad_flag(std::string(flag) + " must be > 0, got " + flag_number(v));
   };
-  auto in_range = [](const char* flag, double v, double lo, double hi, const char* hint) {
-    if (!(v >= lo && v <= hi)) bad(std::string(flag) + " must be in " + hint + ", got " + num(v));
-  };
-  if (o.data_limit < 0) bad("--data-limit must be >= 0 (0 uses the whole file), got " + std::to_string(o.data_limit));
+  if (o.data_limit < 0) bad_flag("--data-limit must be >= 0 (0 uses the whole file), got " + std::to_string(o.data_limit));
   positive("--n-layers", o.n_layers);
   positive("--d-model", o.d_model);
   positive("--n-heads", o.n_heads);
   if (o.d_model % o.n_heads != 0)
-    bad("--d-model " + std::to_string(o.d_model) + " is not divisible by --n-heads " + std::to_string(o.n_heads) +
+    bad_flag("--d-model " + std::to_string(o.d_model) + " is not divisible by --n-heads " + std::to_string(o.n_heads) +
         "; pick a d-model that is a multiple of n-heads");
-  if (o.context < 1 || o.context > 8192) bad("--context must be in [1, 8192] bytes, got " + std::to_string(o.context));
-  in_range("--dropout", o.dropout, 0.0, 0.95, "[0, 0.95]");
+  if (o.context < 1 || o.context > 8192) bad_flag("--context must be in [1, 8192] bytes, got " + std::to_string(o.context));
+  check_in_range("--dropout", o.dropout, 0.0, 0.95, "[0, 0.95]");
   positive("--lr", o.lr);
-  in_range("--momentum", o.momentum, 0.0, 0.999999, "[0, 1)");
-  in_range("--weight-decay", o.weight_decay, 0.0, 1e3, "[0, 1000]");
+  check_in_range("--momentum", o.momentum, 0.0, 0.999999, "[0, 1)");
+  check_in_range("--weight-decay", o.weight_decay, 0.0, 1e3, "[0, 1000]");
   positive("--batch-size", o.batch_size);
-  in_range("--warmup-frac", o.warmup_frac, 0.0, 1.0, "[0, 1]");
-  in_range("--min-lr-frac", o.min_lr_frac, 0.0, 1.0, "[0, 1]");
-  in_range("--grad-clip", o.grad_clip, 0.0, 1e30, "[0, inf) (0 disables clipping)");
+  check_in_range("--warmup-frac", o.warmup_frac, 0.0, 1.0, "[0, 1]");
+  check_in_range("--min-lr-frac", o.min_lr_frac, 0.0, 1.0, "[0, 1]");
+  check_in_range("--grad-clip", o.grad_clip, 0.0, 1e30, "[0, inf) (0 disables clipping)");
   positive("--max-steps", static_cast<double>(o.max_steps));
   positive("--eval-interval", static_cast<double>(o.eval_interval));
   positive("--eval-batches", o.eval_batches);
-  if (o.threads < 1 || o.threads > 1024) bad("--threads must be in [1, 1024], got " + std::to_string(o.threads));
+  if (o.threads < 1 || o.threads > 1024) bad_flag("--threads must be in [1, 1024], got " + std::to_string(o.threads));
 }
 
 }  // namespace
@@ -103,7 +93,7 @@ bool parse_lm_options(int argc, char** argv, LmOptions& o) {
     std::cout << app.help();
     return false;
   } catch (const CLI::ParseError& e) {
-    bad(std::string(e.what()) + "; see 'autoglm-train lm --help'");
+    bad_flag(std::string(e.what()) + "; see 'autoglm-train lm --help'");
   }
 
   if (optimizer == "adamw") o.optimizer = OptimizerKind::kAdamW;

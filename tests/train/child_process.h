@@ -6,6 +6,7 @@
 #include <chrono>
 #include <csignal>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -153,6 +154,26 @@ inline std::vector<std::string> lines_of(const std::string& text) {
     pos = nl + 1;
   }
   return lines;
+}
+
+/// One bad-flag case: extra arguments and the text the one-line error must contain.
+struct UsageCase {
+  std::vector<std::string> args;
+  std::string must_mention;
+};
+
+/// Runs `base + case.args` for every case at once (each start loads libtorch, ~0.5 s), then
+/// expects of each: exit status 2 and exactly one stderr line mentioning `must_mention`.
+/// Needs gtest (included by the test file before this header's use).
+template <typename Expect>
+void expect_usage_errors(const std::vector<std::string>& base, const std::vector<UsageCase>& cases, Expect&& check) {
+  std::vector<std::unique_ptr<ChildProcess>> children;
+  for (const auto& c : cases) {
+    auto args = base;
+    args.insert(args.end(), c.args.begin(), c.args.end());
+    children.push_back(std::make_unique<ChildProcess>(args, false));
+  }
+  for (size_t i = 0; i < cases.size(); ++i) check(cases[i], children[i]->wait(60), children[i]->err());
 }
 
 }  // namespace autoglm::train::testing

@@ -187,11 +187,7 @@ TEST_F(ClassifyTest, BagReportsEveryMetricInRangeAndBeatsMajority) {
 TEST_F(ClassifyTest, BadInputExits2WithOneLineNamingTheFlag) {
   const fs::path empty = tmp_ / "empty";
   fs::create_directories(empty);
-  struct Case {
-    std::vector<std::string> args;
-    std::string must_mention;
-  };
-  const std::vector<Case> cases = {
+  const std::vector<UsageCase> cases = {
       {{"--data", "/nonexistent/spam"}, "--data"},
       {{"--data", empty.string()}, "--data"},
       {{"--model", "svm"}, "--model"},
@@ -205,21 +201,12 @@ TEST_F(ClassifyTest, BadInputExits2WithOneLineNamingTheFlag) {
       {{"--init-checkpoint", "x.pt"}, "--init-checkpoint"},
       {{"--no-such-flag", "1"}, "--no-such-flag"},
   };
-  std::vector<std::unique_ptr<ChildProcess>> children;
-  for (const auto& c : cases) {
-    auto args = small({});
-    args.insert(args.end(), c.args.begin(), c.args.end());
-    children.push_back(std::make_unique<ChildProcess>(args, false));
-  }
-  for (size_t i = 0; i < cases.size(); ++i) {
-    const Case& c = cases[i];
-    ChildProcess& child = *children[i];
-    const int rc = child.wait(60);
+  expect_usage_errors(small({}), cases, [](const UsageCase& c, int rc, const std::string& err) {
     const std::string joined = ::testing::PrintToString(c.args);
-    EXPECT_EQ(rc, 2) << joined << "\n" << child.err();
-    EXPECT_NE(child.err().find(c.must_mention), std::string::npos) << joined << ": " << child.err();
-    EXPECT_EQ(lines_of(child.err()).size(), 1u) << joined << ": " << child.err();
-  }
+    EXPECT_EQ(rc, 2) << joined << "\n" << err;
+    EXPECT_NE(err.find(c.must_mention), std::string::npos) << joined << ": " << err;
+    EXPECT_EQ(lines_of(err).size(), 1u) << joined << ": " << err;
+  });
 }
 
 TEST_F(ClassifyTest, TransformerFromLmCheckpoint) {

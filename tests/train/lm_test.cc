@@ -147,11 +147,7 @@ TEST_F(LmTest, NoReportChannelMeansNoProtocolOutput) {
 }
 
 TEST_F(LmTest, BadFlagsExit2WithOneLineNamingTheFlag) {
-  struct Case {
-    std::vector<std::string> args;
-    std::string must_mention;
-  };
-  const std::vector<Case> cases = {
+  const std::vector<UsageCase> cases = {
       {{"--lr", "abc"}, "--lr"},
       {{"--lr", "-1"}, "--lr"},
       {{"--d-model", "100", "--n-heads", "3"}, "--n-heads"},
@@ -165,22 +161,12 @@ TEST_F(LmTest, BadFlagsExit2WithOneLineNamingTheFlag) {
       {{"--data", "/tmp"}, "is a directory"},
       {{"--data-limit", "500", "--context", "64"}, "--data-limit"},
   };
-  // Start all at once (each start loads libtorch, ~0.5 s), then check each.
-  std::vector<std::unique_ptr<ChildProcess>> children;
-  for (const auto& c : cases) {
-    auto args = tiny({});
-    args.insert(args.end(), c.args.begin(), c.args.end());
-    children.push_back(std::make_unique<ChildProcess>(args, false));
-  }
-  for (size_t i = 0; i < cases.size(); ++i) {
-    const Case& c = cases[i];
-    ChildProcess& child = *children[i];
-    const int rc = child.wait(60);
+  expect_usage_errors(tiny({}), cases, [](const UsageCase& c, int rc, const std::string& err) {
     const std::string joined = ::testing::PrintToString(c.args);
-    EXPECT_EQ(rc, 2) << joined << "\n" << child.err();
-    EXPECT_NE(child.err().find(c.must_mention), std::string::npos) << joined << ": " << child.err();
-    EXPECT_EQ(lines_of(child.err()).size(), 1u) << joined << ": " << child.err();
-  }
+    EXPECT_EQ(rc, 2) << joined << "\n" << err;
+    EXPECT_NE(err.find(c.must_mention), std::string::npos) << joined << ": " << err;
+    EXPECT_EQ(lines_of(err).size(), 1u) << joined << ": " << err;
+  });
   ChildProcess unknown({"no-such-workload"}, false);
   EXPECT_EQ(unknown.wait(60), 2);
   EXPECT_NE(unknown.err().find("no-such-workload"), std::string::npos);

@@ -1,0 +1,28 @@
+// Flag validation helpers shared by the workloads' option parsers (lm_options.cc,
+// classify_options.cc). No libtorch. Every failure is a one-line autoglm::ConfigError naming the
+// flag, which autoglm-train prints and turns into exit status 2.
+#pragma once
+
+#include <sstream>
+#include <string>
+
+#include "autoglm/error.h"
+
+namespace autoglm::train {
+
+/// Throws ConfigError(message).
+[[noreturn]] inline void bad_flag(const std::string& message) { throw ConfigError(message); }
+
+/// A double as a flag value is written back in messages ("0.001", "1e-05").
+inline std::string flag_number(double v) {
+  std::ostringstream s;
+  s << v;
+  return s.str();
+}
+
+/// Refuses v outside [lo, hi] (NaN included): "<flag> must be in <hint>, got <v>".
+inline void check_in_range(const char* flag, double v, double lo, double hi, const char* hint) {
+  if (!(v >= lo && v <= hi)) bad_flag(std::string(flag) + " must be in " + hint + ", got " + flag_number(v));
+}
+
+}  // namespace autoglm::train
