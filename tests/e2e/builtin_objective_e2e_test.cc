@@ -24,37 +24,15 @@ using json = nlohmann::json;
 using autoglm_e2e::kAutoglm;
 using autoglm_e2e::Result;
 
-class BuiltinObjectiveE2E : public ::testing::Test {
+class BuiltinObjectiveE2E : public autoglm_e2e::TempDirTest {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/autoglm-builtin-e2e-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    db_ = "sqlite:///" + (dir_ / "study.db").string();  // sqlite:////abs/path
-  }
-  void TearDown() override {
-    std::error_code ec;
-    if (!HasFailure()) fs::remove_all(dir_, ec);
-    else std::cerr << "kept " << dir_ << " for inspection\n";
-  }
-
-  void write(const std::string& name, const std::string& text) { std::ofstream(dir_ / name, std::ios::binary) << text; }
-
-  Result run(const std::vector<std::string>& args) {
-    std::vector<std::string> full{kAutoglm};
-    full.insert(full.end(), args.begin(), args.end());
-    pid_t pid = autoglm_e2e::spawn_in(dir_, full, dir_ / ".stdout", dir_ / ".stderr");
-    return autoglm_e2e::finish_spawn(pid, dir_ / ".stdout", dir_ / ".stderr");
-  }
+  BuiltinObjectiveE2E() : TempDirTest("autoglm-builtin-e2e-") {}
 
   static std::vector<double> point(const json& params, int dim) {
     std::vector<double> x;
     for (int i = 0; i < dim; ++i) x.push_back(params.at("x" + std::to_string(i)).get<double>());
     return x;
   }
-
-  fs::path dir_;
-  std::string db_;
 };
 
 const std::string kBraninSpace =

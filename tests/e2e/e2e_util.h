@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 namespace autoglm_e2e {
 
 namespace fs = std::filesystem;
@@ -71,5 +73,35 @@ inline Result finish_spawn(pid_t pid, const fs::path& out, const fs::path& err) 
   r.err = read_file(err);
   return r;
 }
+
+/// Fixture: a fresh directory under /tmp (kept when the test failed), a SQLite storage URL in it,
+/// and `autoglm` run there.
+class TempDirTest : public ::testing::Test {
+ protected:
+  explicit TempDirTest(std::string prefix = "autoglm-e2e-") : prefix_(std::move(prefix)) {}
+  void SetUp() override {
+    std::string tmpl = "/tmp/" + prefix_ + "XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+    db_ = "sqlite:///" + (dir_ / "study.db").string();  // sqlite:////abs/path
+  }
+  void TearDown() override {
+    std::error_code ec;
+    if (!HasFailure()) fs::remove_all(dir_, ec);
+    else std::cerr << "kept " << dir_ << " for inspection\n";
+  }
+  void write(const std::string& name, const std::string& text) { std::ofstream(dir_ / name, std::ios::binary) << text; }
+  /// Runs `autoglm args...` in the directory; returns its status and output.
+  Result run(const std::vector<std::string>& args) {
+    std::vector<std::string> full{kAutoglm};
+    full.insert(full.end(), args.begin(), args.end());
+    pid_t pid = spawn_in(dir_, full, dir_ / ".stdout", dir_ / ".stderr");
+    return finish_spawn(pid, dir_ / ".stdout", dir_ / ".stderr");
+  }
+
+  std::string prefix_;
+  fs::path dir_;
+  std::string db_;
+};
 
 }  // namespace autoglm_e2e

@@ -36,27 +36,13 @@ awk -v x="$x" 'BEGIN {
 }' >&3
 )";
 
-class MultiObjectiveE2E : public ::testing::Test {
+class MultiObjectiveE2E : public autoglm_e2e::TempDirTest {
  protected:
+  MultiObjectiveE2E() : TempDirTest("autoglm-mo-e2e-") {}
   void SetUp() override {
-    char tmpl[] = "/tmp/autoglm-mo-e2e-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    db_ = "sqlite:///" + (dir_ / "study.db").string();
+    TempDirTest::SetUp();
     write("train.sh", kScript);
     fs::permissions(dir_ / "train.sh", fs::perms::owner_all);
-  }
-  void TearDown() override {
-    std::error_code ec;
-    if (!HasFailure()) fs::remove_all(dir_, ec);
-    else std::cerr << "kept " << dir_ << " for inspection\n";
-  }
-  void write(const std::string& name, const std::string& text) { std::ofstream(dir_ / name, std::ios::binary) << text; }
-  Result run(const std::vector<std::string>& args) {
-    std::vector<std::string> full{kAutoglm};
-    full.insert(full.end(), args.begin(), args.end());
-    pid_t pid = autoglm_e2e::spawn_in(dir_, full, dir_ / ".stdout", dir_ / ".stderr");
-    return autoglm_e2e::finish_spawn(pid, dir_ / ".stdout", dir_ / ".stderr");
   }
   json trials_json(const std::string& study) {
     Result r = run({"trials", "--study", study, "--storage", db_, "--format", "json"});
@@ -64,8 +50,6 @@ class MultiObjectiveE2E : public ::testing::Test {
     return json::parse(r.out);
   }
 
-  fs::path dir_;
-  std::string db_;
 };
 
 TEST_F(MultiObjectiveE2E, NamedMetricsConstraintAndParetoFront) {

@@ -56,29 +56,54 @@ double mean_front_distance(const Study& study) {
   return front.empty() ? 1e9 : sum / static_cast<double>(front.size());
 }
 
+// Two objectives over six parameters of every kind (log float, stepped float, stepped int, log
+// int, categorical, plain float f in [f_low, f_high]).
+std::vector<double> mixed_space(Trial& t, double f_low, double f_high) {
+  const double a = t.suggest_float("a", 1e-3, 10.0, /*log=*/true);
+  const double b = t.suggest_float("b", -1.0, 1.0, false, 0.25);
+  const int64_t c = t.suggest_int("c", -3, 9, 3);
+  const int64_t d = t.suggest_int("d", 1, 100, 1, /*log=*/true);
+  const std::string e = t.suggest_categorical("e", std::vector<std::string>{"p", "q", "r"});
+  const double f = t.suggest_float("f", f_low, f_high);
+  return {a + b + static_cast<double>(c) + f + (e == "q" ? 0.0 : 1.0), static_cast<double>(d) - a - f};
+}
+
+// Every stored value lies in its distribution and on its grid.
+void expect_on_grids(const Study& study) {
+  for (const FrozenTrial& t : study.get_trials()) {
+    ASSERT_EQ(t.params.size(), 6u);
+    for (const auto& [name, v] : t.params) EXPECT_TRUE(contains(t.distributions.at(name), v)) << name << " " << v;
+    const double b = t.params.at("b");
+    EXPECT_NEAR(std::round((b + 1.0) / 0.25), (b + 1.0) / 0.25, 1e-9);
+    EXPECT_EQ(static_cast<int64_t>(t.params.at("c")) % 3, 0);
+    EXPECT_EQ(t.params.at("d"), std::round(t.params.at("d")));
+  }
+}
+
 TEST(Nsga2Sampler, RespectsDistributions) {
   for (const std::string crossover : {"uniform", "sbx", "blxalpha"}) {
     auto study = make_study(nsga2(3, 10, crossover), kTwoMin);
-    study->optimize(
-        [](Trial& t) -> std::vector<double> {
-          const double a = t.suggest_float("a", 1e-3, 10.0, /*log=*/true);
-          const double b = t.suggest_float("b", -1.0, 1.0, false, 0.25);
-          const int64_t c = t.suggest_int("c", -3, 9, 3);
-          const int64_t d = t.suggest_int("d", 1, 100, 1, /*log=*/true);
-          const std::string e = t.suggest_categorical("e", std::vector<std::string>{"p", "q", "r"});
-          const double f = t.suggest_float("f", 2.0, 2.0);
-          return {a + b + static_cast<double>(c) + f + (e == "q" ? 0.0 : 1.0), static_cast<double>(d) - a};
-        },
-        {.n_trials = 60});
-    for (const FrozenTrial& t : study->get_trials()) {
-      ASSERT_EQ(t.params.size(), 6u);
-      for (const auto& [name, v] : t.params) EXPECT_TRUE(contains(t.distributions.at(name), v)) << name << " " << v;
-      const double b = t.params.at("b");
-      EXPECT_NEAR(std::round((b + 1.0) / 0.25), (b + 1.0) / 0.25, 1e-9);
-      EXPECT_EQ(static_cast<int64_t>(t.params.at("c")) % 3, 0);
-      EXPECT_EQ(t.params.at("f"), 2.0);
-    }
+    study->optimize([](Trial& t) { return mixed_space(t, 2.0, 2.0); }, {.n_trials = 60});
+    expect_on_grids(*study);
+    for (const FrozenTrial& t : study->get_trials()) EXPECT_EQ(t.params.at("f"), 2.0);
   }
+}
+
+TEST(Nsga2PolynomialMutation, StaysInBoundsAndOnGrids) {
+  NSGAIISamplerOptions o;
+  o.population_size = 10;
+  o.mutation = "polynomial";
+  o.mutation_prob = 0.8;  // mutate nearly every parameter
+  o.mutation_eta = 1.0;   // wide perturbations reach the bounds
+  o.crossover = "sbx";
+  o.seed = 5;
+  auto study = make_study(std::make_unique<NSGAIISampler>(o), kTwoMin);
+  study->optimize([](Trial& t) { return mixed_space(t, 0.0, 1.0); }, {.n_trials = 80});
+  expect_on_grids(*study);
+  std::set<double> seen_f;
+  for (const FrozenTrial& t : study->get_trials())
+    if (t.number >= 10) seen_f.insert(t.params.at("f"));
+  EXPECT_GT(seen_f.size(), 40u);  // mutation makes new values (not only copies of parents)
 }
 
 TEST(Nsga2Sampler, ReproducibleBySeed) {
