@@ -4,13 +4,15 @@
 // The rule (re-evaluated at each trial, from the history only, so a resumed study makes the same
 // decision; names as in docs/config.md "Samplers"):
 //  1. Multi-objective study -> TPE {multivariate, group} (TPE handles several objectives;
-//     constant_liar, which only acts on single-objective studies, is left off). NSGA-II: a later
-//     issue.
+//     constant_liar, which only acts on single-objective studies, is left off).
 //  2. Otherwise the search space seen so far is looked at: the union and the intersection of the
 //     distributions of the COMPLETE trials (the intersection: the names present with an equal
 //     distribution in every COMPLETE trial).
 //     - No COMPLETE trial yet -> GP: the GP sampler's own start-up phase (space-filling Sobol
 //       points) samples the first trials.
+//     - A COMPLETE trial carries constraint values (system attr "constraints") -> TPE
+//       {multivariate, group, constant_liar}: TPE ranks infeasible trials after feasible ones,
+//       while GP and CMA-ES would ignore feasibility.
 //     - Conditional space (union != intersection, which includes a parameter whose
 //       distribution changed), or categorical-heavy (more categorical parameters than float and
 //       int ones), or more than `max_gp_dims` parameters -> TPE {multivariate, group,

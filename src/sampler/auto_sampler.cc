@@ -2,6 +2,8 @@
 // trial to it (the rule is documented in include/autoglm/auto_sampler.h).
 #include "autoglm/auto_sampler.h"
 
+#include <algorithm>
+
 #include <iostream>
 #include <set>
 
@@ -87,6 +89,9 @@ AutoSampler::Decision AutoSampler::decide(const StudyView& study, const AutoSamp
     return {Choice::kGP,
             "no COMPLETE trial yet: the GP's space-filling Sobol start-up phase; decided again at every trial from "
             "the COMPLETE trials"};
+  if (std::any_of(complete.begin(), complete.end(), [](const FrozenTrial* t) { return constraint_values(*t).has_value(); }))
+    return {Choice::kTPE, std::string("constrained study (trials carry constraint values; TPE ranks infeasible trials "
+                                      "last); ") + kJointTpe};
   SearchSpace intersection(complete.front()->distributions.begin(), complete.front()->distributions.end());
   std::set<std::string> seen;  // the union's names
   for (const FrozenTrial* t : complete) {

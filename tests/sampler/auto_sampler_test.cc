@@ -221,6 +221,14 @@ TEST(AutoSamplerDecide, EveryBranchOfTheRule) {
             Choice::kCmaEs);
   EXPECT_EQ(AutoSampler::decide(history({complete(0, mixed), complete(1, mixed), complete(2, mixed)}), o).choice,
             Choice::kTPEMultivariate);
+  // Constraint values on a COMPLETE trial: TPE (GP and CMA-ES ignore feasibility).
+  {
+    FrozenTrial constrained = complete(1, {{"a", flt}, {"b", num}});
+    constrained.system_attrs["constraints"] = nlohmann::json::array({-1.0});
+    const auto d = AutoSampler::decide(history({complete(0, {{"a", flt}, {"b", num}}), constrained}), o);
+    EXPECT_EQ(d.choice, Choice::kTPE);
+    EXPECT_THAT(d.reason, HasSubstr("constrained study"));
+  }
   // Several objectives: TPE, whatever the space.
   EXPECT_EQ(AutoSampler::decide(HistoryView("h", {StudyDirection::MINIMIZE, StudyDirection::MINIMIZE}, {}), o).choice,
             Choice::kTPE);
