@@ -1,5 +1,6 @@
 // Read-only verbs: `autoglm studies`, `autoglm trials`, `autoglm best`.
 #include <algorithm>
+#include <cmath>
 #include <iostream>
 #include <set>
 #include <sstream>
@@ -239,12 +240,16 @@ int print_reweighted(const std::vector<FrozenTrial>& complete, const std::vector
   }
   const ScoringConfig scoring = reweighted(base, weights);
   std::vector<std::pair<const FrozenTrial*, std::vector<double>>> rows;
+  int unrankable = 0;  // a metric missing or not finite (an objective value of inf)
   for (const auto& t : complete) {
     if (!is_feasible(t) || is_baseline(t)) continue;
-    if (from_values) rows.emplace_back(&t, t.values);
-    else if (auto raw = scoring_metrics_of(scoring, t)) rows.emplace_back(&t, *raw);
+    std::optional<std::vector<double>> raw = from_values ? std::optional(t.values) : scoring_metrics_of(scoring, t);
+    if (raw && std::all_of(raw->begin(), raw->end(), [](double v) { return std::isfinite(v); })) rows.emplace_back(&t, *raw);
+    else ++unrankable;
   }
-  if (rows.empty()) throw NotFoundError("study '" + study + "' has no feasible COMPLETE trial with every metric");
+  if (rows.empty())
+    throw NotFoundError("study '" + study + "' has no feasible COMPLETE trial whose metrics are all finite numbers (" +
+                        std::to_string(unrankable) + " left out); nothing to rank");
   std::vector<std::vector<double>> observed;
   for (const auto& r : rows) observed.push_back(r.second);
   const auto ranges = scoring_ranges(scoring, observed);
@@ -266,7 +271,8 @@ int print_reweighted(const std::vector<FrozenTrial>& complete, const std::vector
   }
   std::cout << "weights:";
   for (size_t k = 0; k < names.size(); ++k) std::cout << (k ? ", " : " ") << names[k] << " " << format_short(scoring.weights[k]);
-  std::cout << " (normalized: declared bounds, else min-max over " << rows.size() << " feasible COMPLETE trials)\n";
+  std::cout << " (normalized: declared bounds, else min-max over " << rows.size() << " feasible COMPLETE trials"
+            << (unrankable ? "; " + std::to_string(unrankable) + " left out: a metric missing or not finite" : "") << ")\n";
   for (const auto& [score, i] : order) {
     const FrozenTrial& t = *rows[i].first;
     std::cout << "trial #" << t.number << ": weighted score " << format_short(score) << "  ("
@@ -303,6 +309,10 @@ int run_best(const std::string& url, const std::string& study, const std::string
     best.push_back(*b);
   } else {
     best = pareto_front_trials(complete, directions);
+    if (best.empty())
+      throw NotFoundError("study '" + study + "' has " + std::to_string(complete.size()) +
+                          " COMPLETE trial(s) but none is feasible (each violates a constraint), so its Pareto front is "
+                          "empty; see `autoglm trials --study " + study + "`");
   }
   if (format == "json") {
     if (directions.size() == 1) {

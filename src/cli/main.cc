@@ -123,7 +123,7 @@ int main(int argc, char** argv) {
       "--weights", weights,
       "Re-rank the trials by a weighted score of the study's scoring metrics (or of its objectives): NAME=W,... or "
       "W1,W2,...");
-  best_cmd->add_option("--top", top, "With --weights: how many trials to list (0: all)")->capture_default_str();
+  auto* o_top = best_cmd->add_option("--top", top, "With --weights: how many trials to list (0: all)")->capture_default_str();
 
   app.add_subcommand("train", "Run a built-in training workload: autoglm train WORKLOAD ARGS... (e.g. lm --help)");
   app.require_subcommand(0, 1);
@@ -161,6 +161,8 @@ int main(int argc, char** argv) {
                         fmt_trials);
     if (best_cmd->parsed()) {
       if (top < 0) throw autoglm::ConfigError("--top: must be >= 0, got " + std::to_string(top));
+      if (o_top->count() && !o_weights->count())
+        throw autoglm::ConfigError("--top: applies with --weights (the ranked list); add --weights NAME=W,...");
       return run_best(storage, study_name, fmt_best, o_weights->count() ? std::optional<std::string>(weights) : std::nullopt,
                       top);
     }

@@ -434,7 +434,10 @@ void print_summary(Study& study, const StudyConfig& cfg, double elapsed) {
   const StudyDirection dir = study.directions()[0];
   auto best = best_of(trials, dir, false);
   if (!best) {
-    std::cout << "no COMPLETE trial yet; see `autoglm trials --study " << study.study_name() << "` for the reasons\n";
+    const bool any_complete = counts[TrialState::COMPLETE] > 0;
+    std::cout << "no " << (any_complete ? "feasible " : "") << "COMPLETE trial yet"
+              << (any_complete ? " (every COMPLETE trial violates a constraint)" : "") << "; see `autoglm trials --study "
+              << study.study_name() << "` for the reasons\n";
     return;
   }
   auto base = cfg.baseline.empty() ? std::nullopt : best_of(trials, dir, true);
@@ -552,18 +555,37 @@ int run_tune(const TuneFlags& flags) {
   if (cfg.n_trials) to_run = std::max(0, *cfg.n_trials - done_before);
 
   const bool tty = ::isatty(STDERR_FILENO) == 1;
-  // What `autoglm best` and `autoglm trials` need to present and re-weight the study later.
-  study->set_user_attr("objective_names", objective_value_names(cfg));
-  if (cfg.scoring) study->set_user_attr("scoring", cfg.scoring->to_json());
-  if (!cfg.constraints.empty()) {
-    nlohmann::json cs = nlohmann::json::array();
-    for (const auto& c : cfg.constraints) {
-      nlohmann::json j = {{"metric", c.metric}};
-      if (c.min) j["min"] = *c.min;
-      if (c.max) j["max"] = *c.max;
-      cs.push_back(j);
+  // What `autoglm best` and `autoglm trials` need to present and re-weight the study later. A
+  // resumed study must keep them: its stored values were computed under them.
+  {
+    nlohmann::json names = objective_value_names(cfg);
+    nlohmann::json scoring = cfg.scoring ? cfg.scoring->to_json() : nlohmann::json(nullptr);
+    nlohmann::json constraints = nullptr;
+    if (!cfg.constraints.empty()) {
+      constraints = nlohmann::json::array();
+      for (const auto& c : cfg.constraints) {
+        nlohmann::json j = {{"metric", c.metric}};
+        if (c.min) j["min"] = *c.min;
+        if (c.max) j["max"] = *c.max;
+        constraints.push_back(j);
+      }
     }
-    study->set_user_attr("constraints", cs);
+    const auto stored = study->user_attrs();
+    auto check_same = [&](const char* key, const nlohmann::json& now, const std::string& what) {
+      auto it = stored.find(key);
+      const nlohmann::json before = it == stored.end() ? nlohmann::json(nullptr) : it->second;
+      if (it != stored.end() && before != now)
+        throw ConfigError("study '" + cfg.study_name + "' was tuned with " + what + " " + before.dump() +
+                          ", the config now says " + now.dump() +
+                          "; its stored values were computed under the old ones: restore them, or use a new study name "
+                          "(--study NAME)" + (cfg.scoring ? " (to re-rank with other weights: autoglm best --weights)" : ""));
+    };
+    check_same("objective_names", names, "objectives");
+    check_same("scoring", scoring, "scoring");
+    check_same("constraints", constraints, "constraints");
+    study->set_user_attr("objective_names", names);
+    if (cfg.scoring) study->set_user_attr("scoring", scoring);
+    if (!cfg.constraints.empty()) study->set_user_attr("constraints", constraints);
   }
   Progress progress(tty, cfg.n_trials, done_before, cfg.directions, objective_value_names(cfg));
   progress.seed_best(study->get_trials(std::vector<TrialState>{TrialState::COMPLETE}));

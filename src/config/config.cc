@@ -400,9 +400,7 @@ ObjectiveConfig parse_objective(const Source& src, const YAML::Node& node) {
         } catch (const ConfigError&) {
           std::vector<std::string> all = objectives::function_names();
           for (const auto& m : objectives::multi_function_names()) all.push_back(m);
-          std::string known;
-          for (const auto& m : all) known += (known.empty() ? "" : ", ") + m;
-          src.fail(e.value, k, "unknown built-in function '" + f.name + "'" + did_you_mean(f.name, all) + " (known: " + known + ")");
+          src.fail(e.value, k, "unknown built-in function '" + f.name + "'" + did_you_mean(f.name, all));
         }
       }
       obj.function = std::move(f);
@@ -503,6 +501,16 @@ void check_builtin_objective(const StudyConfig& cfg) {
     else if (!beyond) beyond = &p;
   }
   const bool multi = is_multi_objective_function(fn.name);
+  if (!cfg.constraints.empty() || cfg.scoring)
+    throw ConfigError(src.at_line(fn.line) + "objective.function: `constraints` and `scoring` need metrics reported "
+                      "by a command; remove them for a built-in function");
+  if (multi && fn.name != "dtlz2" && cfg.directions.size() != 2)
+    throw ConfigError(src.at_line(fn.line) + "objective.function: " + fn.name + " has 2 objectives, the config gives " +
+                      std::to_string(cfg.directions.size()) +
+                      " direction(s); write `directions: [minimize, minimize]` or leave directions out");
+  if (multi && cfg.directions.size() < 2)
+    throw ConfigError(src.at_line(fn.line) + "objective.function: dtlz2 has M >= 2 objectives, one per direction; write "
+                      "`directions: [minimize, minimize, ...]` or leave directions out (M = 2)");
   try {
     if (multi) (void)objectives::make_multi_problem(fn.name, d, static_cast<int>(cfg.directions.size()));
     else (void)objectives::make_problem(fn.name, d);
@@ -528,13 +536,7 @@ void check_builtin_objective(const StudyConfig& cfg) {
         throw ConfigError(src.at_line(fn.line) + "objective.function: every objective of " + fn.name +
                           " is minimized; write `directions: [minimize, minimize" +
                           (cfg.directions.size() > 2 ? ", ...]" : "]") + "` or leave `directions` out");
-    if (!cfg.constraints.empty() || cfg.scoring)
-      throw ConfigError(src.at_line(fn.line) + "objective.function: `constraints` and `scoring` need metrics reported "
-                        "by a command; remove them for a built-in function");
   }
-  if (!multi && (!cfg.constraints.empty() || cfg.scoring))
-    throw ConfigError(src.at_line(fn.line) + "objective.function: `constraints` and `scoring` need metrics reported "
-                      "by a command; remove them for a built-in function");
   if (!cfg.gpus.empty())
     throw ConfigError(src.at_line(fn.line) + "objective.function: a built-in function runs in-process and uses no GPU; "
                       "remove `gpus`");
@@ -1018,6 +1020,11 @@ void validate_study_config(const StudyConfig& cfg) {
     const std::string pruner = cfg.pruner.value("name", std::string());
     if (pruner != "nop" && pruner != "none")
       throw ConfigError("pruner: '" + pruner + "' cannot be used with a multi-objective study; use `pruner: none`");
+    const std::string sampler = cfg.sampler.value("name", std::string());
+    if (sampler == "cmaes" || sampler == "gp")
+      throw ConfigError("sampler: '" + sampler + "' optimizes a single objective; for " +
+                        std::to_string(cfg.directions.size()) +
+                        " directions use nsga2, tpe (multi-objective TPE), auto, random, qmc or grid");
   }
   if (cfg.n_trials && *cfg.n_trials < 1) throw ConfigError("n_trials: must be >= 1, got " + std::to_string(*cfg.n_trials));
   if (cfg.n_jobs < 1) throw ConfigError("n_jobs: must be >= 1, got " + std::to_string(cfg.n_jobs));

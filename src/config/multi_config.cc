@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <set>
+#include <sstream>
 
 #include "autoglm/ahp.h"
 #include "autoglm/error.h"
@@ -39,13 +40,25 @@ double read_judgement(const Source& src, const YAML::Node& node, const std::stri
   return read_double(src, node, key);
 }
 
+std::string short_number(double v) {
+  std::ostringstream os;
+  os << v;
+  return os.str();
+}
+
+// "a list of 2" / "a mapping" ...: what a node is, with the size of a list.
+std::string shape_of(const YAML::Node& node) {
+  if (node.IsSequence()) return "a list of " + std::to_string(node.size());
+  return describe(node);
+}
+
 }  // namespace
 
 std::vector<ConstraintSpec> parse_constraints(const Source& src, const YAML::Node& node) {
   if (!node.IsSequence() || node.size() == 0)
     src.fail(node, "constraints",
              "expected a non-empty list like [{metric: latency_ms, max: 5}, {metric: recall, min: 0.9}], got " +
-                 describe(node));
+                 (node.IsSequence() ? std::string("an empty list") : describe(node)));
   std::vector<ConstraintSpec> out;
   size_t i = 0;
   for (const auto& item : node) {
@@ -61,7 +74,7 @@ std::vector<ConstraintSpec> parse_constraints(const Source& src, const YAML::Nod
     if (c.metric.empty()) src.fail(item, key, "missing `metric`: the reported metric this constraint bounds");
     if (!c.min && !c.max) src.fail(item, key, "give `min` and/or `max` (feasible when min <= metric <= max)");
     if (c.min && c.max && *c.min > *c.max)
-      src.fail(item, key, "min " + std::to_string(*c.min) + " is above max " + std::to_string(*c.max) + "; swap them");
+      src.fail(item, key, "min " + short_number(*c.min) + " is above max " + short_number(*c.max) + "; swap them");
     out.push_back(c);
   }
   return out;
@@ -99,7 +112,7 @@ ScoringConfig parse_scoring(const Source& src, const YAML::Node& node) {
         has_direction = true;
       } else {
         if (!e.value.IsSequence() || e.value.size() != 2)
-          src.fail(e.value, k, "expected [low, high], got " + describe(e.value));
+          src.fail(e.value, k, "expected [low, high], got " + shape_of(e.value));
         m.low = read_finite(src, e.value[0], k + "[0]");
         m.high = read_finite(src, e.value[1], k + "[1]");
         if (!(*m.high > *m.low)) src.fail(e.value, k, "high must be above low");
@@ -120,7 +133,7 @@ ScoringConfig parse_scoring(const Source& src, const YAML::Node& node) {
   if (weights_node.IsDefined()) {
     if (!weights_node.IsSequence() || weights_node.size() != n)
       src.fail(weights_node, "scoring.weights", "expected a list of " + std::to_string(n) + " weights (one per metric), got " +
-                                                    describe(weights_node));
+                                                    shape_of(weights_node));
     std::vector<double> plain;
     for (size_t k = 0; k < n; ++k) plain.push_back(read_finite(src, weights_node[k], "scoring.weights[" + std::to_string(k) + "]"));
     try {
@@ -133,13 +146,13 @@ ScoringConfig parse_scoring(const Source& src, const YAML::Node& node) {
   if (!ahp_node.IsSequence() || ahp_node.size() != n)
     src.fail(ahp_node, "scoring.ahp",
              "expected " + std::to_string(n) + " rows (one per metric, in the order of scoring.metrics), got " +
-                 describe(ahp_node));
+                 shape_of(ahp_node));
   std::vector<std::vector<double>> matrix;
   for (size_t r = 0; r < n; ++r) {
     const YAML::Node row = ahp_node[r];
     const std::string rk = "scoring.ahp[" + std::to_string(r) + "]";
     if (!row.IsSequence() || row.size() != n)
-      src.fail(row, rk, "expected a row of " + std::to_string(n) + " judgements, got " + describe(row));
+      src.fail(row, rk, "expected a row of " + std::to_string(n) + " judgements, got " + shape_of(row));
     std::vector<double> values;
     for (size_t c = 0; c < n; ++c) values.push_back(read_judgement(src, row[c], rk + "[" + std::to_string(c) + "]"));
     matrix.push_back(values);
@@ -149,7 +162,11 @@ ScoringConfig parse_scoring(const Source& src, const YAML::Node& node) {
     s.weights = r.weights;
     s.ahp = r;
   } catch (const ConfigError& e) {
-    src.fail(ahp_node, "scoring.ahp", e.what());
+    // ahp_weights names its bound after its parameter; in YAML it is scoring.max_cr.
+    std::string msg = e.what();
+    for (auto at = msg.find("max_consistency_ratio"); at != std::string::npos; at = msg.find("max_consistency_ratio"))
+      msg.replace(at, std::string("max_consistency_ratio").size(), "scoring.max_cr");
+    src.fail(ahp_node, "scoring.ahp", msg);
   }
   return s;
 }

@@ -110,7 +110,10 @@ ScoringConfig reweighted(const ScoringConfig& scoring, const std::string& weight
     std::stringstream ss(weights_text);
     std::string item;
     while (std::getline(ss, item, ',')) items.push_back(item);
+    if (!weights_text.empty() && weights_text.back() == ',') items.push_back("");
   }
+  for (const auto& item : items)
+    if (item.empty()) throw ConfigError("--weights: an empty item in '" + weights_text + "'; write NAME=W,... or W1,W2,...");
   auto number = [&](const std::string& text, const std::string& what) {
     try {
       size_t used = 0;
@@ -135,8 +138,9 @@ ScoringConfig reweighted(const ScoringConfig& scoring, const std::string& weight
       if (it == names.end()) {
         std::string known;
         for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
-        throw ConfigError("--weights: unknown metric '" + name + "'" + did_you_mean(name, names) + "; the metrics are " +
-                          known);
+        const std::string hint = did_you_mean(name, names);
+        throw ConfigError("--weights: unknown metric '" + name + "'" +
+                          (hint.rfind("; did you mean", 0) == 0 ? hint + " (metrics: " + known + ")" : "; the metrics are " + known));
       }
       const size_t k = static_cast<size_t>(it - names.begin());
       if (seen[k]) throw ConfigError("--weights: metric '" + name + "' is given twice");

@@ -127,6 +127,7 @@ class CommandRun {
   std::vector<std::string> warnings_;  ///< The first kMaxRecordedWarnings.
   std::optional<std::vector<double>> final_values_;
   std::map<std::string, double> metric_values_;  ///< Last number reported for each metric name.
+  std::map<std::string, std::string> metric_problems_;  ///< Wanted metrics reported as a non-number (JSON).
   bool consult_pruner_ = true;
   bool prune_requested_ = false;
   int64_t prune_step_ = -1;
@@ -217,6 +218,7 @@ void CommandRun::handle_line(std::string_view line) {
         auto v = protocol::as_number(value);
         if (!v) {
           if (wanted || stepped) warn("metric '" + name + "' must be a number, got " + dump_json(value), line);
+          if (wanted) metric_problems_[name] = dump_json(value);
           continue;
         }
         metric_values_[name] = *v;
@@ -420,7 +422,11 @@ std::vector<double> CommandRun::execute(GpuPool* gpus) {
     std::vector<std::string> missing;
     for (const auto& name : spec_.metrics) {
       auto it = metric_values_.find(name);
-      if (it == metric_values_.end()) missing.push_back("'" + name + "'");
+      if (it == metric_values_.end()) {
+        auto bad = metric_problems_.find(name);
+        missing.push_back("'" + name + "'" +
+                          (bad == metric_problems_.end() ? "" : " (reported as " + bad->second + ", not a number)"));
+      }
       else named.push_back(it->second);
     }
     if (missing.empty()) {
@@ -432,7 +438,11 @@ std::vector<double> CommandRun::execute(GpuPool* gpus) {
            " (write {\"metrics\": {\"NAME\": V, ...}} to fd 3; see docs/protocol.md)");
     }
   }
-  if (!result) fail("command exited 0 without reporting a final value (write {\"value\": V} to fd 3; see docs/protocol.md)");
+  if (!result)
+    fail(trial_.n_objectives() > 1
+             ? "command exited 0 without reporting its final values (write {\"values\": [V1, V2, ...]} to fd 3, or name "
+               "one reported metric per direction with objective.metric: [...]; see docs/protocol.md)"
+             : "command exited 0 without reporting a final value (write {\"value\": V} to fd 3; see docs/protocol.md)");
   const size_t expected = spec_.metrics.empty() ? trial_.n_objectives() : spec_.metrics.size();
   if (result->size() != expected)
     fail("command reported " + std::to_string(result->size()) + " final value(s) but the study has " +

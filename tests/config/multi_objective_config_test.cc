@@ -19,6 +19,7 @@ namespace {
 
 using ::testing::AllOf;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 using test::error_of;
 using test::parse;
@@ -59,6 +60,10 @@ TEST(MultiObjectiveConfig, ExplicitPrunerIsRefusedLikeOptuna) {
   StudyConfig c = parse(cmd_config("directions: [maximize, minimize]\n"));
   c.pruner = {{"name", "hyperband"}};
   EXPECT_THROW(validate_study_config(c), ConfigError);
+  // Single-objective samplers are refused too.
+  EXPECT_THAT(error_of(cmd_config("directions: [maximize, minimize]\nsampler: cmaes\n")),
+              HasSubstr("sampler: 'cmaes' optimizes a single objective; for 2 directions use nsga2, tpe"));
+  EXPECT_NO_THROW(parse(cmd_config("directions: [maximize, minimize]\nsampler: nsga2\n")));
 }
 
 TEST(MultiObjectiveConfig, Constraints) {
@@ -75,7 +80,9 @@ TEST(MultiObjectiveConfig, Constraints) {
 
   EXPECT_THAT(error_of(cmd_config("constraints: {metric: a, max: 1}\n")), HasSubstr("expected a non-empty list"));
   EXPECT_THAT(error_of(cmd_config("constraints:\n  - {metric: a}\n")), HasSubstr("give `min` and/or `max`"));
-  EXPECT_THAT(error_of(cmd_config("constraints:\n  - {metric: a, min: 2, max: 1}\n")), HasSubstr("swap them"));
+  EXPECT_THAT(error_of(cmd_config("constraints:\n  - {metric: a, min: 2e-7, max: 1e-7}\n")),
+              HasSubstr("min 2e-07 is above max 1e-07; swap them"));
+  EXPECT_THAT(error_of(cmd_config("constraints: []\n")), HasSubstr("got an empty list"));
   EXPECT_THAT(error_of(cmd_config("constraints:\n  - {metrc: a, max: 1}\n")), HasSubstr("did you mean 'metric'"));
   EXPECT_THAT(error_of("space:\n  x0: {type: float, low: 0.0, high: 1.0}\nobjective: {function: sphere}\n"
                        "constraints:\n  - {metric: a, max: 1}\n"),
@@ -117,7 +124,8 @@ TEST(ScoringConfig, Refusals) {
   const std::string bad =
       "scoring:\n  metrics:\n    - {name: a, direction: maximize}\n    - {name: b, direction: maximize}\n"
       "    - {name: c, direction: maximize}\n  ahp: [[1, 9, \"1/9\"], [\"1/9\", 1, 9], [9, \"1/9\", 1]]\n";
-  EXPECT_THAT(error_of(cmd_config(bad)), AllOf(StartsWith("cfg.yaml:"), HasSubstr("scoring.ahp"), HasSubstr("CR")));
+  EXPECT_THAT(error_of(cmd_config(bad)), AllOf(StartsWith("cfg.yaml:"), HasSubstr("scoring.ahp"), HasSubstr("CR"),
+                                               HasSubstr("scoring.max_cr"), Not(HasSubstr("max_consistency_ratio"))));
   // ... accepted when the user raises the bound.
   EXPECT_NO_THROW(parse(cmd_config(bad + "  max_cr: 100\n")));
   // Reciprocity.
@@ -132,7 +140,7 @@ TEST(ScoringConfig, Refusals) {
   EXPECT_THAT(error_of(cmd_config("scoring:\n  metrics:\n    - {name: a, direction: maximize}\n")),
               HasSubstr("give either `ahp`"));
   EXPECT_THAT(error_of(cmd_config("scoring:\n  metrics:\n    - {name: a, direction: maximize}\n  weights: [1, 2]\n")),
-              HasSubstr("expected a list of 1 weights"));
+              AllOf(HasSubstr("expected a list of 1 weights"), HasSubstr("got a list of 2")));
   EXPECT_THAT(error_of(cmd_config("direction: minimize\nscoring:\n  metrics:\n    - {name: a, direction: maximize}\n"
                                   "  weights: [1]\n")),
               HasSubstr("maximizes one weighted score"));
@@ -189,7 +197,10 @@ TEST(BuiltinMultiObjective, ZdtAndDtlzFunctions) {
   EXPECT_THAT(error_of("space:\n" + space + "directions: [maximize, minimize]\nobjective: {function: zdt2}\n"),
               HasSubstr("every objective of zdt2 is minimized"));
   EXPECT_THAT(error_of("space:\n" + space + "directions: [minimize, minimize, minimize]\nobjective: {function: zdt1}\n"),
-              HasSubstr("objective.function"));
+              HasSubstr("zdt1 has 2 objectives, the config gives 3 direction(s)"));
+  EXPECT_THAT(error_of("space:\n" + space + "objective: {function: zdt1}\nscoring:\n  metrics:\n"
+                       "    - {name: a, direction: maximize}\n  weights: [1]\n"),
+              HasSubstr("need metrics reported by a command"));
   EXPECT_THAT(error_of("space:\n" + space + "objective: {function: zdt1, shift_seed: 2}\n"), HasSubstr("remove shift_seed"));
   EXPECT_THAT(error_of("space:\n" + space + "direction: minimize\nobjective: {function: sphere}\ndirections: [minimize, minimize]\n"),
               HasSubstr("not both"));

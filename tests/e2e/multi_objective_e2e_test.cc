@@ -113,6 +113,29 @@ TEST_F(MultiObjectiveE2E, NamedMetricsConstraintAndParetoFront) {
   Result bad = run({"best", "--study", "mo", "--storage", db_, "--weights", "f2=1"});
   EXPECT_EQ(bad.code, 2);
   EXPECT_THAT(bad.err, HasSubstr("unknown metric 'f2'"));
+  EXPECT_EQ(run({"best", "--study", "mo", "--storage", db_, "--top", "3"}).code, 2);  // --top needs --weights
+
+  // Resuming with other metrics would relabel the stored values: refused, nothing added.
+  write("mo2.yaml",
+        "study: mo\nn_trials: 16\ndirections: [maximize, minimize]\nsampler: tpe\n"
+        "space:\n  x: {type: float, low: 0.0, high: 1.0}\n"
+        "objective: {command: \"./train.sh {x}\", metric: [f1, size]}\n"
+        "constraints:\n  - {metric: size, max: 80}\n");
+  Result resumed = run({"tune", "mo2.yaml", "--storage", db_});
+  EXPECT_EQ(resumed.code, 2);
+  EXPECT_THAT(resumed.err, HasSubstr("study 'mo' was tuned with objectives [\"f1\",\"latency_ms\"]"));
+  EXPECT_EQ(trials_json("mo").size(), 14u);
+
+  // Every trial infeasible: the Pareto front is empty, which `best` says with exit status 2.
+  write("tight.yaml",
+        "study: tight\nn_trials: 3\ndirections: [maximize, minimize]\n"
+        "space:\n  x: {type: float, low: 0.5, high: 1.0}\n"
+        "objective: {command: \"./train.sh {x}\", metric: [f1, latency_ms]}\n"
+        "constraints:\n  - {metric: size, max: 10}\n");
+  ASSERT_EQ(run({"tune", "tight.yaml", "--storage", db_}).code, 0);
+  Result empty = run({"best", "--study", "tight", "--storage", db_});
+  EXPECT_EQ(empty.code, 2);
+  EXPECT_THAT(empty.err, HasSubstr("none is feasible"));
 }
 
 TEST_F(MultiObjectiveE2E, AhpScoreIsMaximizedAndRawMetricsCanBeReweighted) {
