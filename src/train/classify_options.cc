@@ -111,18 +111,8 @@ bool parse_classify_options(int argc, char** argv, ClassifyOptions& o) {
   app.add_option("--serve-batch-size", o.serve_batch_size, "Batch size of the latency_ms_batch measurement")
       ->capture_default_str();
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp&) {
-    std::cout << app.help();
-    return false;
-  } catch (const CLI::ParseError& e) {
-    bad_flag(std::string(e.what()) + "; see 'autoglm-train classify --help'");
-  }
-
-  if (optimizer == "adamw") o.optimizer = OptimizerKind::kAdamW;
-  else if (optimizer == "adam") o.optimizer = OptimizerKind::kAdam;
-  else o.optimizer = OptimizerKind::kSgd;
+  if (!parse_flags(app, argc, argv, "classify")) return false;
+  o.optimizer = optimizer_from_name(optimizer);
   o.model = model == "bag" ? ClassifierKind::kBag : ClassifierKind::kTransformer;
   o.attention = attention == "causal" ? AttentionKind::kCausal : AttentionKind::kBidirectional;
 

@@ -3,8 +3,11 @@
 // flag, which autoglm-train prints and turns into exit status 2.
 #pragma once
 
+#include <iostream>
 #include <sstream>
 #include <string>
+
+#include <CLI/CLI.hpp>
 
 #include "autoglm/error.h"
 
@@ -23,6 +26,20 @@ inline std::string flag_number(double v) {
 /// Refuses v outside [lo, hi] (NaN included): "<flag> must be in <hint>, got <v>".
 inline void check_in_range(const char* flag, double v, double lo, double hi, const char* hint) {
   if (!(v >= lo && v <= hi)) bad_flag(std::string(flag) + " must be in " + hint + ", got " + flag_number(v));
+}
+
+/// Parses the command line of workload `name` with `app`. Returns false after printing the help
+/// (--help); throws ConfigError with CLI11's message and a pointer to --help on a bad flag.
+inline bool parse_flags(CLI::App& app, int argc, char** argv, const char* name) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    std::cout << app.help();
+    return false;
+  } catch (const CLI::ParseError& e) {
+    bad_flag(std::string(e.what()) + "; see 'autoglm-train " + name + " --help'");
+  }
+  return true;
 }
 
 }  // namespace autoglm::train

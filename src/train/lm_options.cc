@@ -49,6 +49,12 @@ const char* optimizer_name(OptimizerKind kind) {
   return "?";
 }
 
+OptimizerKind optimizer_from_name(const std::string& name) {
+  if (name == "adamw") return OptimizerKind::kAdamW;
+  if (name == "adam") return OptimizerKind::kAdam;
+  return OptimizerKind::kSgd;
+}
+
 bool parse_lm_options(int argc, char** argv, LmOptions& o) {
   CLI::App app{
       "Train a byte-level decoder-only transformer language model; objective: validation bits per byte "
@@ -87,18 +93,8 @@ bool parse_lm_options(int argc, char** argv, LmOptions& o) {
   app.add_option("--checkpoint", o.checkpoint, "Save the model here (plus PATH.json); empty: none");
   app.add_flag("--json", o.json, "Print a final JSON summary line on stdout (progress goes to stderr)");
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp&) {
-    std::cout << app.help();
-    return false;
-  } catch (const CLI::ParseError& e) {
-    bad_flag(std::string(e.what()) + "; see 'autoglm-train lm --help'");
-  }
-
-  if (optimizer == "adamw") o.optimizer = OptimizerKind::kAdamW;
-  else if (optimizer == "adam") o.optimizer = OptimizerKind::kAdam;
-  else o.optimizer = OptimizerKind::kSgd;
+  if (!parse_flags(app, argc, argv, "lm")) return false;
+  o.optimizer = optimizer_from_name(optimizer);
 
 #ifdef AUTOGLM_SOURCE_DIR
   // The default corpus path is relative to the repository root; trials may run elsewhere.

@@ -85,6 +85,8 @@ struct LmOptions {
 inline constexpr int kEvalRows = 32;
 
 const char* optimizer_name(OptimizerKind kind);
+/// Inverse of optimizer_name for a value CLI11 already checked ("adamw", "adam", else sgd).
+OptimizerKind optimizer_from_name(const std::string& name);
 
 /// Parses `autoglm-train lm` flags (argv[0] is the workload name). Returns false after printing
 /// --help. Throws autoglm::ConfigError with a one-line message naming the bad flag.
