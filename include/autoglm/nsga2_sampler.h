@@ -90,12 +90,12 @@ struct NSGAIISamplerOptions {
 ///  - relative search space: the intersection of the distributions of the COMPLETE trials (names
 ///    present in all of them with equal distributions), single-valued ones left out; other
 ///    parameters are sampled independently at random;
-///  - constraints: a trial's system attr "constraints", when present (not null), is a JSON array
-///    of numbers; the trial is feasible when all are <= 0 (a trial without the attr is feasible).
-///    Constraint-domination (Deb 2002 sec. IV-B): every feasible trial ranks before every
-///    infeasible one; infeasible trials are ranked by their total violation sum(max(0, c))
-///    (smaller first; equal violations share a rank; NaN counts as +infinity). A malformed attr
-///    (not an array of numbers) throws ConfigError naming the trial;
+///  - constraints: a trial's system attr "constraints" read by constraint_violation
+///    (frozen_trial.h: feasible when every value is <= 0, violation sum(max(0, c)), NaN counts as
+///    +infinity; a trial without the attr is feasible). Constraint-domination (Deb 2002 sec.
+///    IV-B): every feasible trial ranks before every infeasible one; infeasible trials are ranked
+///    by their total violation (smaller first; equal violations share a rank). A malformed attr
+///    throws ConfigError naming the trial;
 ///  - single-objective studies: ranks reduce to sorting by value.
 class NSGAIISampler final : public Sampler {
  public:

@@ -1,8 +1,6 @@
 #include "train/classify_options.h"
 
-#include <filesystem>
-#include <iostream>
-#include <sstream>
+#include <string>
 
 #include <CLI/CLI.hpp>
 
@@ -116,13 +114,7 @@ bool parse_classify_options(int argc, char** argv, ClassifyOptions& o) {
   o.model = model == "bag" ? ClassifierKind::kBag : ClassifierKind::kTransformer;
   o.attention = attention == "causal" ? AttentionKind::kCausal : AttentionKind::kBidirectional;
 
-#ifdef AUTOGLM_SOURCE_DIR
-  // The default corpus path is relative to the repository root; trials may run elsewhere.
-  if (app.count("--data") == 0 && !std::filesystem::exists(o.data)) {
-    std::filesystem::path fallback = std::filesystem::path(AUTOGLM_SOURCE_DIR) / o.data;
-    if (std::filesystem::exists(fallback)) o.data = fallback.string();
-  }
-#endif
+  resolve_default_data(app, o.data);  // the default corpus path is relative to the repository root
   validate(o);
   return true;
 }

@@ -105,7 +105,9 @@ struct ClassifyOptions {
   int effective_batch_size() const { return batch_size > 0 ? batch_size : model == ClassifierKind::kBag ? 64 : 16; }
 };
 
+/// Flag spelling of a model kind: "bag" or "transformer".
 const char* classifier_name(ClassifierKind kind);
+/// Flag spelling of an attention kind: "bidirectional" or "causal".
 const char* attention_name(AttentionKind kind);
 
 /// Parses `autoglm-train classify` flags (argv[0] is the workload name). Returns false after

@@ -3,6 +3,7 @@
 // flag, which autoglm-train prints and turns into exit status 2.
 #pragma once
 
+#include <filesystem>
 #include <iostream>
 #include <sstream>
 #include <string>
@@ -40,6 +41,21 @@ inline bool parse_flags(CLI::App& app, int argc, char** argv, const char* name) 
     bad_flag(std::string(e.what()) + "; see 'autoglm-train " + name + " --help'");
   }
   return true;
+}
+
+/// When `--data` was not given and its relative default does not exist from here (a trial may
+/// run in another directory), uses the same path under the source tree (AUTOGLM_SOURCE_DIR, set
+/// by CMake for autoglm-train) when that exists. Leaves `data` as it is otherwise.
+inline void resolve_default_data(const CLI::App& app, std::string& data) {
+#ifdef AUTOGLM_SOURCE_DIR
+  if (app.count("--data") == 0 && !std::filesystem::exists(data)) {
+    const std::filesystem::path fallback = std::filesystem::path(AUTOGLM_SOURCE_DIR) / data;
+    if (std::filesystem::exists(fallback)) data = fallback.string();
+  }
+#else
+  (void)app;
+  (void)data;
+#endif
 }
 
 }  // namespace autoglm::train

@@ -1,8 +1,6 @@
 #include "train/lm_options.h"
 
-#include <filesystem>
-#include <iostream>
-#include <sstream>
+#include <string>
 
 #include <CLI/CLI.hpp>
 
@@ -96,13 +94,7 @@ bool parse_lm_options(int argc, char** argv, LmOptions& o) {
   if (!parse_flags(app, argc, argv, "lm")) return false;
   o.optimizer = optimizer_from_name(optimizer);
 
-#ifdef AUTOGLM_SOURCE_DIR
-  // The default corpus path is relative to the repository root; trials may run elsewhere.
-  if (app.count("--data") == 0 && !std::filesystem::exists(o.data)) {
-    std::filesystem::path fallback = std::filesystem::path(AUTOGLM_SOURCE_DIR) / o.data;
-    if (std::filesystem::exists(fallback)) o.data = fallback.string();
-  }
-#endif
+  resolve_default_data(app, o.data);  // the default corpus path is relative to the repository root
   validate(o);
   return true;
 }

@@ -333,27 +333,5 @@ TEST(Nsga2PolynomialMutation, ConstrainedFinalGenerationMostlyFeasible) {
   EXPECT_EQ(pop_feasible, 20);
 }
 
-TEST(Nsga2PolynomialMutation, FactoryParsesAndValidates) {
-  auto s = make_nsga2_sampler({{"mutation", "polynomial"}, {"mutation_eta", 15.0}, {"seed", 1}});
-  const auto& o = dynamic_cast<NSGAIISampler&>(*s).options();
-  EXPECT_EQ(o.mutation, "polynomial");
-  EXPECT_EQ(o.mutation_eta, 15.0);
-  EXPECT_EQ(dynamic_cast<NSGAIISampler&>(*make_nsga2_sampler(nlohmann::json::object())).options().mutation,
-            "polynomial");
-  EXPECT_EQ(dynamic_cast<NSGAIISampler&>(*make_nsga2_sampler({{"mutation", "uniform"}})).options().mutation, "uniform");
-  auto message = [](const nlohmann::json& j) {
-    try {
-      make_nsga2_sampler(j);
-    } catch (const ConfigError& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
-  EXPECT_THAT(message({{"mutation", "polynomal"}}), HasSubstr("did you mean 'polynomial'"));
-  EXPECT_THAT(message({{"mutation", "gauss"}}), HasSubstr("mutation must be 'uniform' or 'polynomial'"));
-  EXPECT_THAT(message({{"mutation_eta", -1.0}}), HasSubstr("mutation_eta must be a finite number >= 0"));
-  EXPECT_THAT(message({{"mutation_eta", "big"}}), HasSubstr("mutation_eta"));
-}
-
 }  // namespace
 }  // namespace autoglm

@@ -281,6 +281,13 @@ TEST(Nsga2Sampler, FactoryAndErrors) {
   EXPECT_EQ(n->options().population_size, 4);
   EXPECT_EQ(n->options().crossover, "sbx");
   EXPECT_EQ(make_sampler("nsgaii")->name(), "nsga2");
+  EXPECT_EQ(n->options().mutation, "polynomial");  // the default (Optuna 3.1: uniform)
+  EXPECT_EQ(n->options().mutation_eta, 20.0);
+  const auto* u = dynamic_cast<NSGAIISampler*>(
+      make_sampler({{"name", "nsga2"}, {"mutation", "uniform"}, {"mutation_eta", 15.0}}).get());
+  ASSERT_NE(u, nullptr);
+  EXPECT_EQ(u->options().mutation, "uniform");
+  EXPECT_EQ(u->options().mutation_eta, 15.0);
 
   auto message = [](const nlohmann::json& spec) {
     try {
@@ -296,6 +303,12 @@ TEST(Nsga2Sampler, FactoryAndErrors) {
   EXPECT_THAT(message({{"name", "nsga2"}, {"swapping_prob", 2}}), ::testing::HasSubstr("swapping_prob"));
   EXPECT_THAT(message({{"name", "nsga2"}, {"crossover", "sbxx"}}), ::testing::HasSubstr("sbx"));
   EXPECT_THAT(message({{"name", "nsga2"}, {"populaton_size", 10}}), ::testing::HasSubstr("population_size"));
+  EXPECT_THAT(message({{"name", "nsga2"}, {"mutation", "polynomal"}}), ::testing::HasSubstr("did you mean 'polynomial'"));
+  EXPECT_THAT(message({{"name", "nsga2"}, {"mutation", "gauss"}}),
+              ::testing::HasSubstr("mutation must be 'uniform' or 'polynomial'"));
+  EXPECT_THAT(message({{"name", "nsga2"}, {"mutation_eta", -1.0}}),
+              ::testing::HasSubstr("mutation_eta must be a finite number >= 0"));
+  EXPECT_THAT(message({{"name", "nsga2"}, {"mutation_eta", "big"}}), ::testing::HasSubstr("mutation_eta"));
 }
 
 }  // namespace
