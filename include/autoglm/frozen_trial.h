@@ -44,6 +44,8 @@ struct FrozenTrial {
   std::map<std::string, nlohmann::json> system_attrs;
   std::optional<Clock::time_point> datetime_start;
   std::optional<Clock::time_point> datetime_complete;
+  /// Last heartbeat of the worker running it (Storage::record_heartbeat); nullopt when none.
+  std::optional<Clock::time_point> last_heartbeat;
 
   /// The single objective value; nullopt when there is none. Asserts single-objective use.
   std::optional<double> value() const { return values.empty() ? std::nullopt : std::optional<double>(values[0]); }

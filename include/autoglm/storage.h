@@ -1,6 +1,7 @@
 // Storage: where studies and trials live. One interface, several back ends:
 //   "" or ":memory:"         -> InMemoryStorage (process-local)
 //   "sqlite:///path/to.db"   -> SQLiteStorage (WAL mode; several processes may share the file)
+//   "postgresql://user:pass@host:port/db" -> PostgreSQLStorage (many machines; libpqxx)
 // Mirrors Optuna's BaseStorage (storages/_base.py). Every implementation passes
 // tests/storage/storage_conformance_test.cc.
 //
@@ -23,6 +24,17 @@
 #include "autoglm/frozen_trial.h"
 
 namespace autoglm {
+
+/// What Storage::fail_running_trial did: the trial it failed and the retry it enqueued, if any.
+struct FailedTrial {
+  int64_t trial_id = -1;
+  int number = -1;
+  std::optional<int> retry_number;  ///< Number of the new WAITING trial that retries it.
+};
+
+/// System attrs of the retry protocol (Optuna's RetryFailedTrialCallback records the same facts).
+inline constexpr const char* kRetryOfAttr = "retry_of";        ///< number of the trial a retry repeats
+inline constexpr const char* kRetryCountAttr = "retry_count";  ///< retries in the chain so far (1 for a first retry)
 
 struct StudySummary {
   int64_t study_id = -1;
@@ -86,12 +98,44 @@ class Storage {
   /// or nullopt when none is waiting. Two callers never get the same trial.
   virtual std::optional<int64_t> pop_waiting_trial(int64_t study_id);
 
+  // ---- heartbeats, stale trials, retries ----
+  /// Records a heartbeat (now, on the storage's clock: the server's for PostgreSQL) for a RUNNING
+  /// trial. Returns false and records nothing when the trial is no longer RUNNING (it finished,
+  /// or another worker failed it as stale): its worker should stop it.
+  virtual bool record_heartbeat(int64_t trial_id) = 0;
+  /// Ids of the RUNNING trials of the study whose last heartbeat is more than `grace_seconds`
+  /// old on the storage's clock, ordered by number. Trials that never recorded a heartbeat are
+  /// not included (their worker does not use heartbeats).
+  virtual std::vector<int64_t> get_stale_trial_ids(int64_t study_id, double grace_seconds) = 0;
+  /// One transaction: when trial `trial_id` is RUNNING (and, with `stale_grace_seconds`, its last
+  /// heartbeat is still older than that many seconds), marks it FAIL with system attr
+  /// "fail_reason" = `reason`; then, when its kRetryCountAttr (0 if absent) is below
+  /// `max_retries`, creates a WAITING trial that retries it: fixed parameters (system attr
+  /// "fixed_params", external values, as enqueue_trial writes) equal to its parameters, its user
+  /// attrs, kRetryOfAttr = its number and kRetryCountAttr = count + 1. Returns nullopt, changing
+  /// nothing, when the trial is not RUNNING any more or its heartbeat is fresh, so of several
+  /// workers noticing the same stale trial exactly one fails (and retries) it.
+  /// Throws NotFoundError for an unknown id.
+  virtual std::optional<FailedTrial> fail_running_trial(int64_t trial_id, const std::string& reason, int max_retries,
+                                                        std::optional<double> stale_grace_seconds = std::nullopt) = 0;
+
+  // ---- incremental reads ----
+  /// Finished trials, read incrementally. Each trial that reaches a finished state (COMPLETE,
+  /// PRUNED, FAIL) gets the next value of a per-study "finish sequence" (1, 2, ...) in commit
+  /// order. Returns at most `limit` (>= 1) finished trials whose sequence is > `after_sequence`,
+  /// ordered by sequence, and sets `*last_sequence` to the largest returned (unchanged when none).
+  /// A reader passing back *last_sequence sees every finished trial exactly once, whatever other
+  /// processes commit meanwhile. Throws NotFoundError for an unknown study.
+  virtual std::vector<FrozenTrial> get_finished_trials_after(int64_t study_id, int64_t after_sequence, int limit,
+                                                             int64_t* last_sequence) = 0;
+
   /// Human-readable location without credentials ("sqlite:///x.db", ":memory:").
   virtual std::string url() const = 0;
 };
 
 /// Opens a storage by URL: "" / ":memory:" (in-memory), "sqlite:///relative.db",
-/// "sqlite:////absolute.db" (SQLAlchemy style), or a plain path ending in .db.
+/// "sqlite:////absolute.db" (SQLAlchemy style), a plain path ending in .db, or
+/// "postgresql://user:password@host:port/database" (also "postgres://", libpq query options).
 /// Throws StorageError (unreachable / unwritable / newer schema) or ConfigError (unknown scheme),
 /// each naming the URL and the fix.
 std::shared_ptr<Storage> open_storage(const std::string& url);

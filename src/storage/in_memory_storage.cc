@@ -174,6 +174,10 @@ std::vector<StudySummary> InMemoryStorage::get_all_studies() {
 
 int64_t InMemoryStorage::create_new_trial(int64_t study_id, const std::optional<FrozenTrial>& template_trial) {
   std::lock_guard<std::mutex> lock(mu_);
+  return create_trial_locked(study_id, template_trial);
+}
+
+int64_t InMemoryStorage::create_trial_locked(int64_t study_id, const std::optional<FrozenTrial>& template_trial) {
   StudyRecord& s = study_locked(study_id);
   FrozenTrial t;
   if (template_trial) {
@@ -205,9 +209,14 @@ int64_t InMemoryStorage::create_new_trial(int64_t study_id, const std::optional<
   t.trial_id = next_trial_id_++;
   t.number = static_cast<int>(s.trial_ids.size());
   for (const auto& [name, d] : t.distributions) s.param_distributions.emplace(name, d);
+  t.last_heartbeat.reset();
   s.trial_ids.push_back(t.trial_id);
   ++s.n_by_state[state_index(t.state)];
   const int64_t id = t.trial_id;
+  if (is_finished(t.state)) {
+    const int64_t seq = s.finished_by_sequence.empty() ? 1 : s.finished_by_sequence.rbegin()->first + 1;
+    s.finished_by_sequence.emplace(seq, id);
+  }
   trials_.emplace(id, TrialRecord{study_id, std::move(t)});
   return id;
 }
@@ -227,14 +236,78 @@ bool InMemoryStorage::set_trial_state_values(int64_t trial_id, TrialState state,
   std::lock_guard<std::mutex> lock(mu_);
   TrialRecord& r = updatable_trial_locked(trial_id);
   if (state == TrialState::RUNNING && r.trial.state != TrialState::WAITING) return false;
-  auto& counts = studies_.at(r.study_id).n_by_state;
-  --counts[state_index(r.trial.state)];
-  ++counts[state_index(state)];
-  r.trial.state = state;
   if (!values.empty()) r.trial.values = values;
-  if (state == TrialState::RUNNING) r.trial.datetime_start = now_us();
-  if (is_finished(state)) r.trial.datetime_complete = now_us();
+  set_state_locked(r, state);
   return true;
+}
+
+void InMemoryStorage::set_state_locked(TrialRecord& r, TrialState state) {
+  StudyRecord& s = studies_.at(r.study_id);
+  --s.n_by_state[state_index(r.trial.state)];
+  ++s.n_by_state[state_index(state)];
+  r.trial.state = state;
+  if (state == TrialState::RUNNING) r.trial.datetime_start = now_us();
+  if (is_finished(state)) {
+    r.trial.datetime_complete = now_us();
+    const int64_t seq = s.finished_by_sequence.empty() ? 1 : s.finished_by_sequence.rbegin()->first + 1;
+    s.finished_by_sequence.emplace(seq, r.trial.trial_id);
+  }
+}
+
+bool InMemoryStorage::record_heartbeat(int64_t trial_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  TrialRecord& r = trial_locked(trial_id);
+  if (r.trial.state != TrialState::RUNNING) return false;
+  r.trial.last_heartbeat = now_us();
+  return true;
+}
+
+std::vector<int64_t> InMemoryStorage::get_stale_trial_ids(int64_t study_id, double grace_seconds) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const StudyRecord& s = study_locked(study_id);
+  const auto cutoff = now_us() - std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(grace_seconds));
+  std::vector<int64_t> out;
+  if (s.n_by_state[state_index(TrialState::RUNNING)] == 0) return out;
+  for (int64_t id : s.trial_ids) {
+    const FrozenTrial& t = trials_.at(id).trial;
+    if (t.state == TrialState::RUNNING && t.last_heartbeat && *t.last_heartbeat < cutoff) out.push_back(id);
+  }
+  return out;
+}
+
+std::optional<FailedTrial> InMemoryStorage::fail_running_trial(int64_t trial_id, const std::string& reason,
+                                                               int max_retries, std::optional<double> stale_grace_seconds) {
+  std::lock_guard<std::mutex> lock(mu_);
+  TrialRecord& r = trial_locked(trial_id);
+  if (r.trial.state != TrialState::RUNNING) return std::nullopt;
+  if (stale_grace_seconds) {
+    const auto cutoff =
+        now_us() - std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(*stale_grace_seconds));
+    if (!r.trial.last_heartbeat || *r.trial.last_heartbeat >= cutoff) return std::nullopt;
+  }
+  r.trial.system_attrs["fail_reason"] = reason;
+  set_state_locked(r, TrialState::FAIL);
+  FailedTrial out;
+  out.trial_id = trial_id;
+  out.number = r.trial.number;
+  if (storage_internal::retry_count_of(r.trial) < max_retries) {
+    const FrozenTrial retry = storage_internal::retry_template(r.trial);
+    out.retry_number = trials_.at(create_trial_locked(r.study_id, retry)).trial.number;
+  }
+  return out;
+}
+
+std::vector<FrozenTrial> InMemoryStorage::get_finished_trials_after(int64_t study_id, int64_t after_sequence, int limit,
+                                                                    int64_t* last_sequence) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const StudyRecord& s = study_locked(study_id);
+  std::vector<FrozenTrial> out;
+  for (auto it = s.finished_by_sequence.upper_bound(after_sequence);
+       it != s.finished_by_sequence.end() && static_cast<int>(out.size()) < limit; ++it) {
+    out.push_back(trials_.at(it->second).trial);
+    *last_sequence = it->first;
+  }
+  return out;
 }
 
 void InMemoryStorage::set_trial_intermediate_value(int64_t trial_id, int64_t step, double value) {

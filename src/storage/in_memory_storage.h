@@ -50,6 +50,13 @@ class InMemoryStorage final : public Storage {
   int get_n_trials(int64_t study_id, const std::optional<std::vector<TrialState>>& states = std::nullopt) override;
   std::optional<int64_t> pop_waiting_trial(int64_t study_id) override;
 
+  bool record_heartbeat(int64_t trial_id) override;
+  std::vector<int64_t> get_stale_trial_ids(int64_t study_id, double grace_seconds) override;
+  std::optional<FailedTrial> fail_running_trial(int64_t trial_id, const std::string& reason, int max_retries,
+                                                std::optional<double> stale_grace_seconds = std::nullopt) override;
+  std::vector<FrozenTrial> get_finished_trials_after(int64_t study_id, int64_t after_sequence, int limit,
+                                                     int64_t* last_sequence) override;
+
   std::string url() const override { return ":memory:"; }
 
  private:
@@ -63,6 +70,8 @@ class InMemoryStorage final : public Storage {
     /// Trials per state (index: TrialState), so that get_n_trials and pop_waiting_trial (called
     /// on every ask and every snapshot check) do not walk all trials.
     std::array<int, 5> n_by_state{};
+    /// Finish sequence -> trial id (get_finished_trials_after); sequences start at 1.
+    std::map<int64_t, int64_t> finished_by_sequence;
   };
   struct TrialRecord {
     int64_t study_id;
@@ -76,6 +85,9 @@ class InMemoryStorage final : public Storage {
   // Throws ConfigError when `distribution` is incompatible with the study's earlier use of `name`.
   void check_param_locked(const StudyRecord& study, const std::string& name, const Distribution& distribution) const;
   std::string study_list_locked() const;
+  // Moves a trial to `state`, keeping counts, times and the finish sequence.
+  void set_state_locked(TrialRecord& r, TrialState state);
+  int64_t create_trial_locked(int64_t study_id, const std::optional<FrozenTrial>& template_trial);
 
   mutable std::mutex mu_;
   int64_t next_study_id_ = 0;                                // GUARDED_BY(mu_)

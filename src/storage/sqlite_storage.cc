@@ -1106,4 +1106,14 @@ std::optional<int64_t> SQLiteStorage::pop_waiting_trial(int64_t study_id) {
   });
 }
 
+// TODO(H2): implement (stubs so the tree builds).
+bool SQLiteStorage::record_heartbeat(int64_t) { throw StorageError("record_heartbeat: not implemented"); }
+std::vector<int64_t> SQLiteStorage::get_stale_trial_ids(int64_t, double) { throw StorageError("not implemented"); }
+std::optional<FailedTrial> SQLiteStorage::fail_running_trial(int64_t, const std::string&, int, std::optional<double>) {
+  throw StorageError("not implemented");
+}
+std::vector<FrozenTrial> SQLiteStorage::get_finished_trials_after(int64_t, int64_t, int, int64_t*) {
+  throw StorageError("not implemented");
+}
+
 }  // namespace autoglm

@@ -98,6 +98,13 @@ class SQLiteStorage final : public Storage {
   int get_n_trials(int64_t study_id, const std::optional<std::vector<TrialState>>& states = std::nullopt) override;
   std::optional<int64_t> pop_waiting_trial(int64_t study_id) override;
 
+  bool record_heartbeat(int64_t trial_id) override;
+  std::vector<int64_t> get_stale_trial_ids(int64_t study_id, double grace_seconds) override;
+  std::optional<FailedTrial> fail_running_trial(int64_t trial_id, const std::string& reason, int max_retries,
+                                                std::optional<double> stale_grace_seconds = std::nullopt) override;
+  std::vector<FrozenTrial> get_finished_trials_after(int64_t study_id, int64_t after_sequence, int limit,
+                                                     int64_t* last_sequence) override;
+
   /// "sqlite:///" + path.
   std::string url() const override { return url_; }
 

@@ -130,6 +130,23 @@ std::string redact_url(const std::string& url) {
   return out;
 }
 
+int retry_count_of(const FrozenTrial& trial) {
+  auto it = trial.system_attrs.find(kRetryCountAttr);
+  return it != trial.system_attrs.end() && it->second.is_number_integer() ? it->second.get<int>() : 0;
+}
+
+FrozenTrial retry_template(const FrozenTrial& failed) {
+  FrozenTrial t;
+  t.state = TrialState::WAITING;
+  nlohmann::json fixed = nlohmann::json::object();
+  for (const auto& [name, value] : failed.external_params()) fixed[name] = to_json(value);
+  t.system_attrs["fixed_params"] = std::move(fixed);
+  t.system_attrs[kRetryOfAttr] = failed.number;
+  t.system_attrs[kRetryCountAttr] = retry_count_of(failed) + 1;
+  t.user_attrs = failed.user_attrs;
+  return t;
+}
+
 std::string incompatible_param_message(const std::string& param_name, const std::string& study_name,
                                        const Distribution& before, const Distribution& now) {
   return "parameter '" + param_name + "' of study '" + study_name + "' was " + to_string(before) +

@@ -7,6 +7,7 @@
 
 #include "autoglm/distribution.h"
 #include "autoglm/frozen_trial.h"
+#include "autoglm/storage.h"
 
 namespace autoglm::storage_internal {
 
@@ -29,6 +30,14 @@ inline Clock::time_point from_unix_us(int64_t us) {
 /// unencoded "u:se/cr@t@h/db" is hidden whole), and every "password=" value of a query string or
 /// libpq keyword list.
 std::string redact_url(const std::string& url);
+
+/// Retry count of a trial: its system attr kRetryCountAttr, 0 when absent or not an integer.
+int retry_count_of(const FrozenTrial& trial);
+
+/// The WAITING trial that retries `failed` (see Storage::fail_running_trial): system attrs
+/// "fixed_params" (its parameters, external values), kRetryOfAttr and kRetryCountAttr; its user
+/// attrs. No params or distributions: the retry suggests them again and gets the fixed values.
+FrozenTrial retry_template(const FrozenTrial& failed);
 
 /// ConfigError message for a parameter whose distribution is incompatible with the one the
 /// study already uses for it.

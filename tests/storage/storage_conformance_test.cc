@@ -17,6 +17,7 @@
 #include "autoglm/storage.h"
 #include "storage/in_memory_storage.h"
 #include "storage/sqlite_storage.h"
+#include "storage/storage_conformance.h"
 #include "storage/storage_test_util.h"
 
 namespace autoglm {
@@ -39,28 +40,8 @@ FloatDistribution flt(double low, double high) {
   return d;
 }
 
-struct Backend {
-  std::string name;
-  std::function<std::shared_ptr<Storage>(const TempDir&)> open;
-};
-
-std::ostream& operator<<(std::ostream& os, const Backend& b) { return os << b.name; }
-
-class StorageConformance : public ::testing::TestWithParam<Backend> {
- protected:
-  void SetUp() override { storage_ = GetParam().open(dir_); }
-
-  Storage& s() { return *storage_; }
-
-  int64_t waiting_trial(int64_t study_id) {
-    FrozenTrial t;
-    t.state = TrialState::WAITING;
-    return s().create_new_trial(study_id, t);
-  }
-
-  TempDir dir_;
-  std::shared_ptr<Storage> storage_;
-};
+using testing_util::Backend;
+using testing_util::StorageConformance;
 
 // ---------------------------------------------------------------- studies
 
@@ -608,7 +589,8 @@ INSTANTIATE_TEST_SUITE_P(
     Backends, StorageConformance,
     ::testing::Values(Backend{"InMemory", [](const TempDir&) { return open_storage(":memory:"); }},
                       Backend{"SQLiteFile",
-                              [](const TempDir& dir) { return open_storage("sqlite:///" + dir.file("study.db")); }},
+                              [](const TempDir& dir) { return open_storage("sqlite:///" + dir.file("study.db")); },
+                              [](const TempDir& dir) { return "sqlite:///" + dir.file("study.db"); }},
                       Backend{"SQLiteInMemory", [](const TempDir&) { return open_storage("sqlite:///:memory:"); }}),
     [](const ::testing::TestParamInfo<Backend>& info) { return info.param.name; });
 
