@@ -136,6 +136,22 @@ struct StudyConfig {
   /// `n_trials`: total number of trials with a result (COMPLETE or PRUNED) the study should
   /// reach. nullopt (default): no limit (then `timeout` or Ctrl-C ends the run).
   std::optional<int> n_trials;
+  /// `n_complete`: run until the study has this many COMPLETE trials (baseline excluded), so
+  /// failures, pruned trials and pre-empted workers do not reduce the result; exclusive with
+  /// n_trials. nullopt (default): n_trials decides.
+  std::optional<int> n_complete;
+  /// `heartbeat_interval`: seconds between heartbeats of a running trial (every worker also
+  /// checks for stale trials this often). 0 disables heartbeats. Default 10.
+  double heartbeat_interval_seconds = 10;
+  /// `heartbeat_grace_period`: a RUNNING trial whose last heartbeat is older than this is stale:
+  /// the first worker to notice fails it (and retries it, see max_retries). Must exceed
+  /// heartbeat_interval. Default 60. Longer tolerates slow storage; shorter recovers sooner.
+  double heartbeat_grace_seconds = 60;
+  /// `max_retries`: how many times the parameters of a trial that was interrupted (its worker
+  /// died, was pre-empted, lost its heartbeat or was stopped by a signal) are run again as a new
+  /// trial (system attrs retry_of / retry_count). Default 0. Failures of the objective itself
+  /// (non-zero exit, NaN, ...) are not retried: use `autoglm retry --state FAIL`.
+  int max_retries = 0;
   /// `timeout`: stop starting trials after this many seconds. nullopt (default): none.
   std::optional<double> timeout_seconds;
   /// `n_jobs`: trials run in parallel. Default 1.

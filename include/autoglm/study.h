@@ -10,12 +10,15 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "autoglm/distribution.h"
@@ -48,6 +51,25 @@ struct OptimizeOptions {
   /// When false (default), an exception from the objective marks the trial FAIL and the study
   /// goes on (Optuna's `catch` accepts listed types; C++ catches all std::exception).
   bool stop_on_error = false;
+};
+
+/// How a study finds trials whose worker died and what it does with them (Optuna: the
+/// heartbeat_interval / grace_period of its RDB storage and RetryFailedTrialCallback(max_retry)).
+/// A trial is interrupted when its worker process is gone from this host, when its heartbeat is
+/// older than the grace period (any host: pre-emption, a cut network link), or when its worker
+/// was stopped by a signal; an interrupted trial becomes FAIL (system attr "fail_reason") and,
+/// within max_retries, its parameters run again as a new WAITING trial (Storage::fail_running_trial).
+struct FailurePolicy {
+  /// Seconds between heartbeats of each trial this Study object runs, recorded by a background
+  /// thread that also looks for stale trials of the study as often. 0 (default): no heartbeats,
+  /// and stale trials are found only by their dead process on this host.
+  double heartbeat_interval_seconds = 0;
+  /// Seconds without a heartbeat after which a RUNNING trial is stale. Must exceed the interval.
+  /// Default 60: long enough for a slow storage, short enough to recover a pre-empted node soon.
+  double grace_period_seconds = 60;
+  /// How many times an interrupted trial's parameters are retried (a retry of a retry counts).
+  /// Default 0. Failures of the objective itself are never retried automatically.
+  int max_retries = 0;
 };
 
 struct CreateStudyOptions {
@@ -117,12 +139,29 @@ class Study final : public StudyView {
   void set_user_attr(const std::string& key, const nlohmann::json& value);
   std::map<std::string, nlohmann::json> user_attrs() const;
 
-  /// Marks FAIL the RUNNING trials whose owning process (recorded host + pid + start time) is no
-  /// longer alive on this host, and stops what such a trial left running: the process group of
-  /// its command (system attr "process": {host, pgid, start_time}, recorded by the executor)
-  /// gets SIGTERM, then SIGKILL after 5 s, when its leader is still the same process.
-  /// Returns how many trials were failed. Called by optimize().
+  /// Marks FAIL (and retries, per the failure policy) the RUNNING trials that will never finish:
+  /// those whose owning process (recorded host + pid + start time) is no longer alive on this
+  /// host, and those whose last heartbeat is older than the grace period (any host). It also
+  /// stops what a dead local worker left running: the process group of its command (system attr
+  /// "process": {host, pgid, start_time}, recorded by the executor) gets SIGTERM, then SIGKILL
+  /// after 5 s, when its leader is still the same process. Safe to call from many workers at
+  /// once: each stale trial is failed (and retried) by exactly one. Returns how many trials this
+  /// call failed. Called by optimize() and by the heartbeat thread every interval.
   int fail_stale_trials();
+
+  /// Sets the failure policy (heartbeats, grace period, retries). Throws ConfigError when the
+  /// grace period does not exceed a non-zero interval or a value is negative.
+  void set_failure_policy(const FailurePolicy& policy);
+  FailurePolicy failure_policy() const;
+  /// Ends a RUNNING trial of this study whose run was interrupted (its worker is shutting down on
+  /// a signal, or lost its heartbeat): FAIL with `reason` and, within max_retries, a retry
+  /// (Storage::fail_running_trial). Returns nullopt when the trial had already finished.
+  std::optional<FailedTrial> fail_interrupted_trial(int trial_number, const std::string& reason);
+  /// True when another worker failed this trial as stale while it ran here (its heartbeat could
+  /// not be recorded because the trial was no longer RUNNING): the result will be refused.
+  bool heartbeat_lost(int64_t trial_id) const;
+
+  ~Study() override;
 
   int64_t study_id() const { return study_id_; }
   Storage& storage() { return *storage_; }
@@ -138,6 +177,10 @@ class Study final : public StudyView {
   void run_trial_(const MultiObjective& objective, const OptimizeOptions& options);
   /// Adds a trial that just finished in storage to finished_ (if finished_ has been built).
   void add_finished_(FrozenTrial trial);
+  /// Heartbeats: register a trial this object runs / forget it; the thread starts on first use.
+  void start_heartbeat_(int64_t trial_id);
+  void stop_heartbeat_(int64_t trial_id);
+  void heartbeat_loop_();
 
   std::shared_ptr<Storage> storage_;
   int64_t study_id_;
@@ -153,6 +196,16 @@ class Study final : public StudyView {
   /// under the mutex, so no one can gain a reference meanwhile), copied first otherwise.
   mutable std::mutex snapshot_mutex_;
   mutable std::shared_ptr<std::vector<FrozenTrial>> finished_;  // GUARDED_BY(snapshot_mutex_)
+  /// Finish sequence up to which finished_ has read the storage (get_finished_trials_after).
+  mutable int64_t finished_cursor_ = 0;  // GUARDED_BY(snapshot_mutex_)
+
+  mutable std::mutex heartbeat_mutex_;
+  FailurePolicy policy_;                       // GUARDED_BY(heartbeat_mutex_)
+  std::set<int64_t> heartbeat_trials_;         // GUARDED_BY(heartbeat_mutex_): trial ids running here
+  std::set<int64_t> lost_trials_;              // GUARDED_BY(heartbeat_mutex_)
+  bool heartbeat_stop_ = false;                // GUARDED_BY(heartbeat_mutex_)
+  std::condition_variable heartbeat_cv_;
+  std::thread heartbeat_thread_;               // started once, under heartbeat_mutex_
 };
 
 /// The Pareto front of `trials` under `directions`: the COMPLETE, feasible (is_feasible) trials

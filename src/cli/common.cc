@@ -1,11 +1,15 @@
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <iostream>
 
 #include "autoglm/error.h"
+#include "autoglm/study.h"
 #include "cli/cli.h"
+#include "common/options.h"
 
 namespace autoglm::cli {
 
@@ -147,6 +151,19 @@ nlohmann::json number_to_json(double v) {
   return v;
 }
 
+std::string worker_text(const FrozenTrial& t) {
+  auto host = t.system_attrs.find("worker.host");
+  auto pid = t.system_attrs.find("worker.pid");
+  std::string out = host != t.system_attrs.end() && host->second.is_string() ? host->second.get<std::string>() : "?";
+  if (pid != t.system_attrs.end() && pid->second.is_number_integer()) out += ":" + std::to_string(pid->second.get<int64_t>());
+  return out;
+}
+
+std::optional<double> heartbeat_age_seconds(const FrozenTrial& t) {
+  if (!t.last_heartbeat) return std::nullopt;
+  return std::max(0.0, std::chrono::duration<double>(Clock::now() - *t.last_heartbeat).count());
+}
+
 nlohmann::json trial_to_json(const FrozenTrial& t) {
   nlohmann::json j;
   j["number"] = t.number;
@@ -175,12 +192,76 @@ nlohmann::json trial_to_json(const FrozenTrial& t) {
     j["constraints"] = cs;
     j["feasible"] = is_feasible(t);
   }
+  if (auto it = t.system_attrs.find(kRetryOfAttr); it != t.system_attrs.end()) j["retry_of"] = it->second;
+  if (t.state == TrialState::RUNNING) {
+    j["worker"] = worker_text(t);
+    j["last_heartbeat"] = t.last_heartbeat ? nlohmann::json(format_time(*t.last_heartbeat)) : nlohmann::json(nullptr);
+    const auto age = heartbeat_age_seconds(t);
+    j["heartbeat_age_seconds"] = age ? nlohmann::json(*age) : nlohmann::json(nullptr);
+  }
   j["datetime_start"] = t.datetime_start ? nlohmann::json(format_time(*t.datetime_start)) : nlohmann::json(nullptr);
   j["datetime_complete"] =
       t.datetime_complete ? nlohmann::json(format_time(*t.datetime_complete)) : nlohmann::json(nullptr);
   auto d = t.duration_seconds();
   j["duration"] = d ? nlohmann::json(*d) : nlohmann::json(nullptr);
   return j;
+}
+
+void check_format(const std::string& format, const std::vector<std::string>& allowed) {
+  if (std::find(allowed.begin(), allowed.end(), format) == allowed.end())
+    throw ConfigError("--format: unknown format '" + format + "'" + did_you_mean(format, allowed));
+}
+
+std::vector<std::string> value_names(const std::map<std::string, nlohmann::json>& attrs, size_t n) {
+  auto it = attrs.find("objective_names");
+  if (it != attrs.end() && it->second.is_array() && it->second.size() == n) {
+    std::vector<std::string> names;
+    for (const auto& v : it->second)
+      if (v.is_string()) names.push_back(v.get<std::string>());
+    if (names.size() == n) return names;
+  }
+  if (n == 1) return {"value"};
+  std::vector<std::string> names;
+  for (size_t k = 0; k < n; ++k) names.push_back("value" + std::to_string(k));
+  return names;
+}
+
+std::string named_values(const std::vector<std::string>& names, const std::vector<double>& values, bool precise) {
+  std::string s;
+  for (size_t k = 0; k < values.size() && k < names.size(); ++k)
+    s += (k ? ", " : "") + names[k] + " " + (precise ? format_double(values[k]) : format_short(values[k]));
+  return s;
+}
+
+std::vector<FrozenTrial> best_feasible_trials(const std::vector<FrozenTrial>& complete,
+                                              const std::vector<StudyDirection>& directions) {
+  if (directions.size() != 1) return pareto_front_trials(complete, directions);
+  const bool minimize = directions[0] == StudyDirection::MINIMIZE;
+  const FrozenTrial* b = nullptr;
+  for (const auto& t : complete)
+    if (t.state == TrialState::COMPLETE && !t.values.empty() && is_feasible(t) &&
+        (!b || (minimize ? t.values[0] < b->values[0] : t.values[0] > b->values[0])))
+      b = &t;
+  if (!b) return {};
+  return {*b};
+}
+
+void print_table(const std::vector<std::vector<std::string>>& rows, const std::string& indent) {
+  std::vector<size_t> width;
+  for (const auto& r : rows)
+    for (size_t c = 0; c < r.size(); ++c) {
+      if (width.size() <= c) width.push_back(0);
+      width[c] = std::max(width[c], r[c].size());
+    }
+  for (const auto& r : rows) {
+    std::string line = indent;
+    for (size_t c = 0; c < r.size(); ++c) {
+      line += r[c];
+      if (c + 1 < r.size()) line += std::string(width[c] - r[c].size() + 2, ' ');
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    std::cout << line << "\n";
+  }
 }
 
 }  // namespace autoglm::cli

@@ -16,36 +16,12 @@ namespace autoglm::cli {
 
 namespace {
 
-void check_format(const std::string& format, const std::vector<std::string>& allowed) {
-  if (std::find(allowed.begin(), allowed.end(), format) == allowed.end())
-    throw ConfigError("--format: unknown format '" + format + "'" + did_you_mean(format, allowed));
-}
-
 // Values of a trial; `precise`: every digit (csv), else six significant digits (tables).
 std::string value_text(const FrozenTrial& t, bool precise = true) {
   std::string s;
   for (size_t i = 0; i < t.values.size(); ++i)
     s += (i ? "," : "") + (precise ? format_double(t.values[i]) : format_short(t.values[i]));
   return s;
-}
-
-// Prints rows as an aligned table (first row is the header).
-void print_table(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> width;
-  for (const auto& r : rows)
-    for (size_t c = 0; c < r.size(); ++c) {
-      if (width.size() <= c) width.push_back(0);
-      width[c] = std::max(width[c], r[c].size());
-    }
-  for (const auto& r : rows) {
-    std::string line;
-    for (size_t c = 0; c < r.size(); ++c) {
-      line += r[c];
-      if (c + 1 < r.size()) line += std::string(width[c] - r[c].size() + 2, ' ');
-    }
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    std::cout << line << "\n";
-  }
 }
 
 std::string csv_field(const std::string& s) {
@@ -58,30 +34,6 @@ std::string csv_field(const std::string& s) {
 std::string param_text(const ParamValue& v, bool precise) {
   if (!std::holds_alternative<double>(v)) return to_string(v);
   return precise ? format_double(std::get<double>(v)) : format_short(std::get<double>(v));
-}
-
-// Names of the objective values stored by `autoglm tune` (study user attr "objective_names"),
-// else "value" / "value0", "value1", ...
-std::vector<std::string> value_names(const std::map<std::string, nlohmann::json>& attrs, size_t n) {
-  auto it = attrs.find("objective_names");
-  if (it != attrs.end() && it->second.is_array() && it->second.size() == n) {
-    std::vector<std::string> names;
-    for (const auto& v : it->second)
-      if (v.is_string()) names.push_back(v.get<std::string>());
-    if (names.size() == n) return names;
-  }
-  if (n == 1) return {"value"};
-  std::vector<std::string> names;
-  for (size_t k = 0; k < n; ++k) names.push_back("value" + std::to_string(k));
-  return names;
-}
-
-// "f1 0.93, latency_ms 1.2": every digit when `precise`, else six significant digits.
-std::string named_values(const std::vector<std::string>& names, const std::vector<double>& values, bool precise) {
-  std::string s;
-  for (size_t k = 0; k < values.size() && k < names.size(); ++k)
-    s += (k ? ", " : "") + names[k] + " " + (precise ? format_double(values[k]) : format_short(values[k]));
-  return s;
 }
 
 }  // namespace
@@ -171,6 +123,12 @@ int run_trials(const std::string& url, const std::string& study, const std::opti
   for (const auto& n : names) header.push_back(n);
   if (constrained) header.push_back("feasible");
   header.push_back("duration");
+  // RUNNING trials: who runs them and how old their last heartbeat is (a stale one is old).
+  const bool any_running = std::any_of(trials.begin(), trials.end(), [](const FrozenTrial& t) { return t.state == TrialState::RUNNING; });
+  if (any_running) {
+    header.push_back("worker");
+    header.push_back("heartbeat_age");
+  }
   for (const auto& p : param_names) header.push_back(p);
   header.push_back("note");
   std::vector<std::vector<std::string>> rows{header};
@@ -185,6 +143,12 @@ int run_trials(const std::string& url, const std::string& study, const std::opti
     }
     if (constrained) r.push_back(constraint_values(t) ? (is_feasible(t) ? "yes" : "no") : "");
     r.push_back(d ? (format == "csv" ? format_double(*d) : format_duration(*d)) : "");
+    if (any_running) {
+      const bool running = t.state == TrialState::RUNNING;
+      r.push_back(running ? worker_text(t) : "");
+      const auto age = heartbeat_age_seconds(t);
+      r.push_back(!running ? "" : !age ? "none" : format == "csv" ? format_double(*age) : format_duration(*age));
+    }
     auto params = t.external_params();
     for (const auto& p : param_names) {
       auto it = params.find(p);
@@ -192,6 +156,8 @@ int run_trials(const std::string& url, const std::string& study, const std::opti
     }
     std::string note;
     if (is_baseline(t)) note = "baseline";
+    if (auto it = t.system_attrs.find(kRetryOfAttr); it != t.system_attrs.end() && it->second.is_number_integer())
+      note += (note.empty() ? "" : "; ") + std::string("retry of #") + std::to_string(it->second.get<int>());
     if (auto it = t.system_attrs.find("fail_reason"); it != t.system_attrs.end() && it->second.is_string()) {
       std::string reason = it->second.get<std::string>();
       if (auto nl = reason.find('\n'); nl != std::string::npos) reason = reason.substr(0, nl);
@@ -296,19 +262,13 @@ int run_best(const std::string& url, const std::string& study, const std::string
     throw NotFoundError("study '" + study + "' has no COMPLETE trial yet; see `autoglm trials --study " + study +
                         " --storage " + url + "`");
   if (weights) return print_reweighted(complete, directions, attrs, study, *weights, format, top);
-  std::vector<FrozenTrial> best;
+  const std::vector<FrozenTrial> best = best_feasible_trials(complete, directions);
   if (directions.size() == 1) {
-    const bool minimize = directions[0] == StudyDirection::MINIMIZE;
-    const FrozenTrial* b = nullptr;
-    for (const auto& t : complete)
-      if (is_feasible(t) && (!b || (minimize ? t.values[0] < b->values[0] : t.values[0] > b->values[0]))) b = &t;
-    if (!b)
+    if (best.empty())
       throw NotFoundError("study '" + study + "' has " + std::to_string(complete.size()) +
                           " COMPLETE trial(s) but none is feasible (each violates a constraint); see `autoglm trials "
                           "--study " + study + "`");
-    best.push_back(*b);
   } else {
-    best = pareto_front_trials(complete, directions);
     if (best.empty())
       throw NotFoundError("study '" + study + "' has " + std::to_string(complete.size()) +
                           " COMPLETE trial(s) but none is feasible (each violates a constraint), so its Pareto front is "

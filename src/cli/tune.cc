@@ -30,6 +30,7 @@
 #include <cstdio>
 #include <exception>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <mutex>
 #include <set>
@@ -144,16 +145,16 @@ bool is_stale(const FrozenTrial& t) {
   return !owner.alive();
 }
 
-// Trials of the study that count towards n_trials, from every process: the finished ones with a
-// result (COMPLETE or PRUNED) plus the ones running now (stale ones excluded). The baseline never
-// counts.
-int counted_trials(Storage& storage, int64_t study_id) {
+// Trials of the study that count towards its target, from every process: the finished ones
+// that count (COMPLETE, plus PRUNED unless only COMPLETE ones count) plus the ones running now
+// (stale ones excluded). The baseline never counts. Reads the study's incremental snapshot and
+// the RUNNING trials only, so a start costs no full read of a large study.
+int counted_trials(Study& study, bool complete_only) {
   int n = 0;
-  for (const auto& t : storage.get_all_trials(
-           study_id, std::vector<TrialState>{TrialState::COMPLETE, TrialState::PRUNED, TrialState::RUNNING})) {
-    if (is_baseline(t) || (t.state == TrialState::RUNNING && is_stale(t))) continue;
-    ++n;
-  }
+  for (const auto& t : *study.finished_trials_snapshot())
+    if (!is_baseline(t) && (t.state == TrialState::COMPLETE || (!complete_only && t.state == TrialState::PRUNED))) ++n;
+  for (const auto& t : study.storage().get_all_trials(study.study_id(), std::vector<TrialState>{TrialState::RUNNING}))
+    if (!is_baseline(t) && !is_stale(t)) ++n;
   return n;
 }
 
@@ -365,10 +366,11 @@ std::string default_log_dir(const std::string& url, const std::string& study) {
   return (ec ? base / study : abs).lexically_normal().string();
 }
 
-int count_results(Storage& storage, int64_t study_id) {
+// Finished trials with a result that count for the target (baseline excluded).
+int count_results(Study& study, bool complete_only) {
   int n = 0;
-  for (const auto& t : storage.get_all_trials(study_id, std::vector<TrialState>{TrialState::COMPLETE, TrialState::PRUNED}))
-    if (!is_baseline(t)) ++n;
+  for (const auto& t : *study.finished_trials_snapshot())
+    if (!is_baseline(t) && (t.state == TrialState::COMPLETE || (!complete_only && t.state == TrialState::PRUNED))) ++n;
   return n;
 }
 
@@ -475,54 +477,111 @@ void print_summary(Study& study, const StudyConfig& cfg, double elapsed) {
   }
 }
 
-}  // namespace
+// ---- shared by tune and worker ----------------------------------------------------------------
 
-int run_tune(const TuneFlags& flags) {
-  // 1. Everything the user gave, validated before any storage is touched.
-  StudyConfig cfg = load_study_config(flags.config_path);
-  if (flags.study) {
-    if (flags.study->empty()) throw ConfigError("--study: the study name must not be empty");
-    cfg.study_name = *flags.study;
+// Study system attr holding the config a study was started with, for `autoglm worker`:
+// {"yaml": TEXT, "origin": ABSOLUTE PATH, "overrides": {n_trials, n_complete, timeout, n_jobs, seed}}.
+constexpr const char* kConfigAttr = "config";
+// Study system attr set by `autoglm cancel`: workers start no new trial.
+constexpr const char* kStopRequestedAttr = "stop_requested";
+// With n_complete, a process stops after this many FAILs in a row (the objective looks broken).
+constexpr int kMaxFailuresInARow = 10;
+
+bool stop_requested(Study& study) {
+  const auto attrs = study.storage().get_study_system_attrs(study.study_id());
+  auto it = attrs.find(kStopRequestedAttr);
+  return it != attrs.end() && it->second == true;
+}
+
+// Command-line values that replace the config's (tune's flags, stored with the study for workers).
+struct Overrides {
+  std::optional<int> n_trials, n_complete, n_jobs;
+  std::optional<double> timeout_seconds;
+  std::optional<uint64_t> seed;
+
+  nlohmann::json to_json() const {
+    nlohmann::json j = nlohmann::json::object();
+    if (n_trials) j["n_trials"] = *n_trials;
+    if (n_complete) j["n_complete"] = *n_complete;
+    if (n_jobs) j["n_jobs"] = *n_jobs;
+    if (timeout_seconds) j["timeout"] = *timeout_seconds;
+    if (seed) j["seed"] = *seed;
+    return j;
   }
-  if (flags.n_trials) {
-    if (*flags.n_trials < 1) throw ConfigError("--n-trials: must be >= 1, got " + std::to_string(*flags.n_trials));
-    cfg.n_trials = flags.n_trials;
+  static Overrides from_json(const nlohmann::json& j) {
+    Overrides o;
+    if (j.contains("n_trials")) o.n_trials = j["n_trials"].get<int>();
+    if (j.contains("n_complete")) o.n_complete = j["n_complete"].get<int>();
+    if (j.contains("n_jobs")) o.n_jobs = j["n_jobs"].get<int>();
+    if (j.contains("timeout")) o.timeout_seconds = j["timeout"].get<double>();
+    if (j.contains("seed")) o.seed = j["seed"].get<uint64_t>();
+    return o;
   }
-  if (flags.timeout_seconds) {
-    if (!(*flags.timeout_seconds > 0)) throw ConfigError("--timeout: must be > 0 seconds");
-    cfg.timeout_seconds = flags.timeout_seconds;
+  // Checks the values (ConfigError naming the flag) and applies them; --n-trials and
+  // --n-complete each replace both config keys (they are exclusive).
+  void apply(StudyConfig& cfg) const {
+    if (n_trials && n_complete) throw ConfigError("--n-trials and --n-complete are exclusive; keep one");
+    if (n_trials) {
+      if (*n_trials < 1) throw ConfigError("--n-trials: must be >= 1, got " + std::to_string(*n_trials));
+      cfg.n_trials = n_trials;
+      cfg.n_complete.reset();
+    }
+    if (n_complete) {
+      if (*n_complete < 1) throw ConfigError("--n-complete: must be >= 1, got " + std::to_string(*n_complete));
+      cfg.n_complete = n_complete;
+      cfg.n_trials.reset();
+    }
+    if (timeout_seconds) {
+      if (!(*timeout_seconds > 0)) throw ConfigError("--timeout: must be > 0 seconds");
+      cfg.timeout_seconds = timeout_seconds;
+    }
+    if (n_jobs) {
+      if (*n_jobs < 1) throw ConfigError("--n-jobs: must be >= 1, got " + std::to_string(*n_jobs));
+      cfg.n_jobs = *n_jobs;
+    }
+    if (seed) {
+      cfg.seed = seed;
+      cfg.sampler["seed"] = *seed;
+    }
   }
-  if (flags.n_jobs) {
-    if (*flags.n_jobs < 1) throw ConfigError("--n-jobs: must be >= 1, got " + std::to_string(*flags.n_jobs));
-    cfg.n_jobs = *flags.n_jobs;
-  }
-  if (flags.seed) {
-    cfg.seed = flags.seed;
-    cfg.sampler["seed"] = *flags.seed;
-  }
-  validate_study_config(cfg);
-  // A built-in function (`objective: {function: ...}`) is evaluated in this process; a command
-  // runs as a child process per trial.
+};
+
+// What a validated config needs to run trials (prepare_run).
+struct RunSetup {
   std::optional<objectives::Problem> function;
   std::optional<objectives::MultiProblem> multi_function;
+  std::unique_ptr<GpuPool> gpus;
+  std::string log_dir;
+};
+
+// The objective of a validated config, made ready to run: a built-in function, or the command
+// with its program resolved, plus the GPU pool and the log folder. Throws ConfigError.
+RunSetup prepare_run(StudyConfig& cfg, const std::string& url) {
+  // A built-in function (`objective: {function: ...}`) is evaluated in this process; a command
+  // runs as a child process per trial.
+  RunSetup setup;
+  auto& function = setup.function;
+  auto& multi_function = setup.multi_function;
   if (cfg.objective.function && is_multi_objective_function(cfg.objective.function->name))
     multi_function = make_builtin_multi_problem(cfg);
   else if (cfg.objective.function) function = make_builtin_problem(cfg);
   else cfg.objective.command = resolve_program(cfg.objective.command);
-  const std::string url = flags.storage ? *flags.storage : cfg.storage ? *cfg.storage : kDefaultStorage;
-  check_storage_writable(url);
-  std::unique_ptr<GpuPool> gpus;
-  if (!cfg.gpus.empty()) gpus = std::make_unique<GpuPool>(cfg.gpus, cfg.gpus_per_trial);
-  const std::string log_dir =
+  if (!cfg.gpus.empty()) setup.gpus = std::make_unique<GpuPool>(cfg.gpus, cfg.gpus_per_trial);
+  const std::string log_dir = setup.log_dir =
       cfg.objective.log_dir.empty() ? default_log_dir(url, cfg.study_name) : cfg.objective.log_dir;
   if (!function && cfg.objective.log_dir.empty()) {  // objective.log_dir was checked by the loader
     const std::string problem = log_dir_problem(log_dir);
     if (!problem.empty()) throw ConfigError(problem + " (or set objective.log_dir in the config)");
   }
+  return setup;
+}
 
-  // 2. The study (created, or loaded to resume).
-  install_signal_handlers();
-  auto storage = open_storage(url);
+// Creates the study (or loads it to resume: load_if_exists), refuses a resume whose space,
+// objectives, scoring or constraints changed, records what `autoglm best`/`trials` need, and,
+// when `stored_config` is given (tune), stores the config with the study so that `autoglm
+// worker` can join it with the URL and the name alone.
+std::unique_ptr<Study> open_study(const StudyConfig& cfg, const std::shared_ptr<Storage>& storage,
+                                  const nlohmann::json* stored_config) {
   CreateStudyOptions opts;
   opts.storage = storage;
   opts.study_name = cfg.study_name;
@@ -531,12 +590,17 @@ int run_tune(const TuneFlags& flags) {
   opts.pruner = make_pruner(cfg.pruner_spec());
   opts.load_if_exists = true;
   auto study = Study::create(std::move(opts));
+  FailurePolicy policy;
+  policy.heartbeat_interval_seconds = cfg.heartbeat_interval_seconds;
+  policy.grace_period_seconds = cfg.heartbeat_grace_seconds;
+  policy.max_retries = cfg.max_retries;
+  study->set_failure_policy(policy);
 
   // A resumed study must keep each parameter's kind (and categorical choices): refuse before
   // running anything rather than failing every trial.
   {
     std::set<std::string> checked;
-    for (const auto& t : study->get_trials()) {
+    for (const auto& t : *study->finished_trials_snapshot()) {
       for (const auto& [name, used] : t.distributions) {
         if (!checked.insert(name).second) continue;
         for (const auto& p : cfg.space)
@@ -549,12 +613,6 @@ int run_tune(const TuneFlags& flags) {
     }
   }
 
-  const int stale = study->fail_stale_trials();
-  const int done_before = count_results(*storage, study->study_id());
-  std::optional<int> to_run;
-  if (cfg.n_trials) to_run = std::max(0, *cfg.n_trials - done_before);
-
-  const bool tty = ::isatty(STDERR_FILENO) == 1;
   // What `autoglm best` and `autoglm trials` need to present and re-weight the study later. A
   // resumed study must keep them: its stored values were computed under them.
   {
@@ -587,7 +645,28 @@ int run_tune(const TuneFlags& flags) {
     if (cfg.scoring) study->set_user_attr("scoring", scoring);
     if (!cfg.constraints.empty()) study->set_user_attr("constraints", constraints);
   }
-  Progress progress(tty, cfg.n_trials, done_before, cfg.directions, objective_value_names(cfg));
+  if (stored_config) study->storage().set_study_system_attr(study->study_id(), kConfigAttr, *stored_config);
+  return study;
+}
+
+// Runs the search (and the baseline) of an opened study until its target, the timeout, a stop
+// request or a signal; prints the summary. Shared by `tune` and `worker`.
+int run_search(StudyConfig& cfg, const std::string& url, const std::shared_ptr<Storage>& storage,
+               std::unique_ptr<Study> study, RunSetup& setup) {
+  auto& function = setup.function;
+  auto& multi_function = setup.multi_function;
+  const std::string& log_dir = setup.log_dir;
+  const bool tty = ::isatty(STDERR_FILENO) == 1;
+  const int stale = study->fail_stale_trials();
+  const bool complete_only = cfg.n_complete.has_value();
+  const std::optional<int> target = complete_only ? cfg.n_complete : cfg.n_trials;
+  const int done_before = count_results(*study, complete_only);
+  // With n_trials, this process starts at most the trials missing when it began (a command that
+  // always fails ends); with n_complete, failures are replaced until kMaxFailuresInARow.
+  std::optional<int> to_run;
+  if (cfg.n_trials) to_run = std::max(0, *cfg.n_trials - done_before);
+
+  Progress progress(tty, target, done_before, cfg.directions, objective_value_names(cfg));
   progress.seed_best(study->get_trials(std::vector<TrialState>{TrialState::COMPLETE}));
   {
     std::ostringstream os;
@@ -596,6 +675,8 @@ int run_tune(const TuneFlags& flags) {
     else os << "new study";
     if (stale > 0) os << ", " << stale << " stale RUNNING trial(s) marked FAIL";
     if (to_run) os << "; running " << *to_run << " more (n_trials " << *cfg.n_trials << ")";
+    if (complete_only) os << "; running until " << *cfg.n_complete << " COMPLETE (n_complete)";
+    if (cfg.max_retries > 0) os << "; interrupted trials retried up to " << cfg.max_retries << " time(s)";
     os << " with " << cfg.n_jobs << " job(s); ";
     if (function) {
       os << "objective: built-in function " << function->name << " (d=" << function->dim;
@@ -632,7 +713,7 @@ int run_tune(const TuneFlags& flags) {
     std::vector<double> values;
     std::map<std::string, double> reported;
     try {
-      values = run_command_trial(trial, spec, gpus.get(), &reported);
+      values = run_command_trial(trial, spec, setup.gpus.get(), &reported);
     } catch (const CommandFailed& e) {
       throw Error(e.reason());  // fail_reason: the one-line reason; the log tail is in "log_tail"
     }
@@ -650,10 +731,12 @@ int run_tune(const TuneFlags& flags) {
   std::unique_ptr<Study> base_study;
   if (!cfg.baseline.empty())
     base_study = Study::load(storage, cfg.study_name, make_sampler(cfg.sampler_spec()), make_pruner({{"name", "nop"}}));
+  if (base_study) base_study->set_failure_policy(study->failure_policy());
 
   // Runs one started trial to its end and tells its study (as Study::optimize does): PRUNED on
   // TrialPruned, FAIL with the reason on any other exception; a ConfigError (misuse that would
   // repeat in every trial) fails the trial and is rethrown to stop the run.
+  std::atomic<int> consecutive_failures{0};
   auto run_one = [&](Trial trial) {
     Study& owner = trial.study();
     TrialState state = TrialState::COMPLETE;
@@ -674,8 +757,22 @@ int run_tune(const TuneFlags& flags) {
       state = TrialState::FAIL;
       reason = "unknown exception";
     }
-    if (!reason.empty()) trial.set_system_attr("fail_reason", reason);
-    progress.on_trial(owner.tell(trial.number(), state, values));
+    try {
+      if (state == TrialState::FAIL && (interrupted() || owner.heartbeat_lost(trial.trial_id()))) {
+        // Not the objective's fault: the worker is stopping (or lost the trial). Retry it per
+        // max_retries, as if its worker had died.
+        if (owner.fail_interrupted_trial(trial.number(), reason.empty() ? "interrupted" : reason))
+          progress.on_trial(owner.storage().get_trial(trial.trial_id()));
+        return;
+      }
+      if (!reason.empty()) trial.set_system_attr("fail_reason", reason);
+      progress.on_trial(owner.tell(trial.number(), state, values));
+      consecutive_failures = state == TrialState::FAIL ? consecutive_failures + 1 : 0;
+    } catch (const UpdateFinishedTrialError&) {
+      progress.message("trial " + std::to_string(trial.number()) +
+                       " was failed as stale by another worker while it ran here (no heartbeat within the grace "
+                       "period); its result is dropped");
+    }
   };
 
   // 3. The search: n_jobs worker threads, each starting one trial at a time. Before each start,
@@ -690,6 +787,7 @@ int run_tune(const TuneFlags& flags) {
   StartLock start_lock(url);
   const auto started_at = std::chrono::steady_clock::now();
   int started_here = 0;  // GUARDED_BY(start_lock)
+  std::atomic<bool> gave_up{false};
   std::atomic<bool> stop{false};
   std::mutex error_mutex;
   std::exception_ptr error;  // GUARDED_BY(error_mutex): the first engine error, rethrown below
@@ -701,7 +799,15 @@ int run_tune(const TuneFlags& flags) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at).count() >= *cfg.timeout_seconds)
       return std::nullopt;
     if (to_run && started_here >= *to_run) return std::nullopt;
-    if (cfg.n_trials && counted_trials(*storage, study->study_id()) >= *cfg.n_trials) return std::nullopt;
+    if (complete_only && consecutive_failures >= kMaxFailuresInARow) {
+      if (!gave_up.exchange(true))
+        progress.message("stopping: " + std::to_string(kMaxFailuresInARow) +
+                         " trials in a row FAILED here; see `autoglm trials --study " + cfg.study_name +
+                         " --state FAIL` for the reasons");
+      return std::nullopt;
+    }
+    if (target && counted_trials(*study, complete_only) >= *target) return std::nullopt;
+    if (stop_requested(*study)) return std::nullopt;
     // ask() takes the oldest WAITING trial first: a baseline left WAITING (by a run that stopped
     // between enqueuing and starting it) is started by the baseline study, never pruned.
     if (base_study) {
@@ -722,6 +828,10 @@ int run_tune(const TuneFlags& flags) {
   };
 
   progress.start_ticker();
+  if (to_run && *to_run == 0)
+    progress.message("nothing to run: the study already has " + std::to_string(done_before) +
+                     " trial(s) with a result (n_trials " + std::to_string(*cfg.n_trials) +
+                     "); pass a larger --n-trials to run more");
   if (!to_run || *to_run > 0) {
     std::vector<std::thread> threads;
     for (int i = 1; i < cfg.n_jobs; ++i) threads.emplace_back(worker);
@@ -771,5 +881,141 @@ int run_tune(const TuneFlags& flags) {
   print_summary(*study, cfg, progress.elapsed());
   return kExitOk;
 }
+
+}  // namespace
+
+int run_tune(const TuneFlags& flags) {
+  // 1. Everything the user gave, validated before any storage is touched.
+  StudyConfig cfg = load_study_config(flags.config_path);
+  if (flags.study) {
+    if (flags.study->empty()) throw ConfigError("--study: the study name must not be empty");
+    cfg.study_name = *flags.study;
+  }
+  Overrides overrides;
+  overrides.n_trials = flags.n_trials;
+  overrides.n_complete = flags.n_complete;
+  overrides.timeout_seconds = flags.timeout_seconds;
+  overrides.n_jobs = flags.n_jobs;
+  overrides.seed = flags.seed;
+  overrides.apply(cfg);
+  validate_study_config(cfg);
+  if (flags.launcher != "local" && flags.launcher != "slurm")
+    throw ConfigError("--launcher: unknown launcher '" + flags.launcher + "'; use local (default) or slurm");
+  const std::string url = flags.storage ? *flags.storage : cfg.storage ? *cfg.storage : kDefaultStorage;
+  check_storage_writable(url);
+  RunSetup setup = prepare_run(cfg, url);
+  nlohmann::json stored = {{"overrides", overrides.to_json()}};
+  {
+    std::ifstream in(flags.config_path, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    std::error_code ec;
+    const fs::path origin = fs::absolute(flags.config_path, ec);
+    stored["yaml"] = text.str();
+    stored["origin"] = (ec ? fs::path(flags.config_path) : origin).lexically_normal().string();
+  }
+
+  // 2. The study (created, or loaded to resume), with its config stored for workers.
+  install_signal_handlers();
+  auto storage = open_storage(url);
+  auto study = open_study(cfg, storage, &stored);
+  if (flags.launcher == "slurm") return launch_slurm(cfg, url, flags);
+  return run_search(cfg, url, storage, std::move(study), setup);
+}
+
+int run_worker(const WorkerFlags& flags) {
+  std::string url = flags.storage;
+  if (url.empty()) {
+    const char* env = std::getenv("AUTOGLM_STORAGE");
+    if (!env || !*env)
+      throw ConfigError("worker: no storage; pass --storage URL or set AUTOGLM_STORAGE (the database of the study, e.g. "
+                        "postgresql://user:password@host/db)");
+    url = env;
+  }
+  if (url == ":memory:") throw ConfigError("worker: an in-memory storage holds no study to join; pass the database URL");
+  if (flags.study.empty()) throw ConfigError("worker: --study must not be empty");
+  if (auto path = sqlite_path_from_url(url)) {
+    std::error_code ec;
+    if (!fs::is_regular_file(*path, ec))
+      throw StorageError("worker: sqlite:///" + *path + " does not exist; start the study with `autoglm tune CONFIG.yaml "
+                         "--storage " + url + "` first");
+  }
+  install_signal_handlers();
+  auto storage = open_storage(url);
+  const int64_t study_id = find_study(*storage, flags.study, storage->url());
+  const auto attrs = storage->get_study_system_attrs(study_id);
+  auto it = attrs.find(kConfigAttr);
+  if (it == attrs.end() || !it->second.is_object() || !it->second.contains("yaml"))
+    throw ConfigError("worker: study '" + flags.study + "' has no stored config (it was not started by `autoglm tune`, "
+                      "or by an older version); run `autoglm tune CONFIG.yaml --study " + flags.study + "` once");
+  const nlohmann::json& stored = it->second;
+  StudyConfig cfg = parse_study_config(stored.at("yaml").get<std::string>(), stored.value("origin", std::string("<stored>")));
+  cfg.study_name = flags.study;
+  Overrides::from_json(stored.value("overrides", nlohmann::json::object())).apply(cfg);
+  Overrides mine;
+  mine.n_trials = flags.n_trials;
+  mine.n_complete = flags.n_complete;
+  mine.n_jobs = flags.n_jobs;
+  mine.timeout_seconds = flags.timeout_seconds;
+  mine.apply(cfg);
+  if (flags.gpus) {
+    cfg.gpus.clear();
+    std::stringstream ss(*flags.gpus);
+    std::string id;
+    while (std::getline(ss, id, ',')) {
+      if (id.empty()) continue;
+      try {
+        size_t used = 0;
+        const int g = std::stoi(id, &used);
+        if (used != id.size() || g < 0) throw std::invalid_argument(id);
+        cfg.gpus.push_back(g);
+      } catch (const std::exception&) {
+        throw ConfigError("--gpus: expected GPU ids like 0,1; got '" + *flags.gpus + "'");
+      }
+    }
+  }
+  validate_study_config(cfg);
+  RunSetup setup = prepare_run(cfg, url);
+  auto study = open_study(cfg, storage, nullptr);
+  return run_search(cfg, url, storage, std::move(study), setup);
+}
+
+int run_retry(const std::string& storage_url, const std::string& study_name, const std::string& state_text) {
+  const TrialState state = trial_state_from_string(state_text);
+  if (state != TrialState::FAIL && state != TrialState::PRUNED)
+    throw ConfigError("retry: --state must be FAIL or PRUNED (trials that ended without a result), got " + state_text);
+  check_storage_writable(storage_url);
+  open_existing_storage(storage_url);  // refuses a missing database before creating anything
+  auto storage = open_storage(storage_url);
+  const int64_t study_id = find_study(*storage, study_name, storage->url());
+  std::set<int> retried;  // numbers that already have a retry (in any state)
+  for (const auto& t : storage->get_all_trials(study_id))
+    if (auto r = t.system_attrs.find(kRetryOfAttr); r != t.system_attrs.end() && r->second.is_number_integer())
+      retried.insert(r->second.get<int>());
+  int n = 0;
+  std::ostringstream numbers;
+  for (const auto& t : storage->get_all_trials(study_id, std::vector<TrialState>{state})) {
+    if (retried.count(t.number)) continue;
+    FrozenTrial retry;
+    retry.state = TrialState::WAITING;
+    nlohmann::json fixed = nlohmann::json::object();
+    for (const auto& [name, value] : t.external_params()) fixed[name] = to_json(value);
+    retry.system_attrs["fixed_params"] = fixed;
+    retry.system_attrs[kRetryOfAttr] = t.number;
+    auto c = t.system_attrs.find(kRetryCountAttr);
+    retry.system_attrs[kRetryCountAttr] = (c != t.system_attrs.end() && c->second.is_number_integer() ? c->second.get<int>() : 0) + 1;
+    retry.user_attrs = t.user_attrs;
+    const int64_t id = storage->create_new_trial(study_id, retry);
+    numbers << (n++ ? ", " : "") << t.number << " -> " << storage->get_trial(id).number;
+  }
+  if (n == 0) {
+    std::cout << "study '" << study_name << "': no " << to_string(state) << " trial without a retry; nothing enqueued\n";
+  } else {
+    std::cout << "study '" << study_name << "': enqueued " << n << " retr" << (n == 1 ? "y" : "ies") << " (" << numbers.str()
+              << "); run them with `autoglm worker --study " << study_name << "` or `autoglm tune` on the study's config\n";
+  }
+  return kExitOk;
+}
+
 
 }  // namespace autoglm::cli

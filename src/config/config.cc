@@ -664,7 +664,8 @@ std::map<std::string, ParamValue> parse_baseline(const Source& src, const YAML::
 const std::vector<std::string> kTopKeys = {
     "study",  "study_name", "description", "storage", "direction", "directions", "space",          "sampler",
     "pruner", "objective",  "n_trials",    "timeout", "n_jobs",    "seed",       "gpus",           "gpus_per_trial",
-    "baseline", "default_params", "constraints", "scoring"};
+    "baseline", "default_params", "constraints", "scoring", "n_complete", "heartbeat_interval",
+    "heartbeat_grace_period", "max_retries"};
 
 StudyDirection parse_direction(const Source& src, const YAML::Node& node, const std::string& key) {
   const std::string s = read_string(src, node, key);
@@ -863,6 +864,18 @@ StudyConfig parse_study_config(const std::string& yaml_text, const std::string& 
       int64_t n = read_int(src, e.value, k);
       if (n < 1 || n > 10'000'000) src.fail(e.value, k, "must be a positive number of trials, got " + e.value.Scalar());
       cfg.n_trials = static_cast<int>(n);
+    } else if (k == "n_complete") {
+      int64_t n = read_int(src, e.value, k);
+      if (n < 1 || n > 10'000'000) src.fail(e.value, k, "must be a positive number of trials, got " + e.value.Scalar());
+      cfg.n_complete = static_cast<int>(n);
+    } else if (k == "heartbeat_interval") {
+      cfg.heartbeat_interval_seconds = e.value.IsScalar() && e.value.Scalar() == "0" ? 0.0 : read_seconds(src, e.value, k);
+    } else if (k == "heartbeat_grace_period") {
+      cfg.heartbeat_grace_seconds = read_seconds(src, e.value, k);
+    } else if (k == "max_retries") {
+      int64_t n = read_int(src, e.value, k);
+      if (n < 0 || n > 1000) src.fail(e.value, k, "must be between 0 and 1000, got " + e.value.Scalar());
+      cfg.max_retries = static_cast<int>(n);
     } else if (k == "timeout") {
       cfg.timeout_seconds = read_seconds(src, e.value, k);
     } else if (k == "n_jobs") {
@@ -1027,6 +1040,18 @@ void validate_study_config(const StudyConfig& cfg) {
                         " directions use nsga2, tpe (multi-objective TPE), auto, random, qmc or grid");
   }
   if (cfg.n_trials && *cfg.n_trials < 1) throw ConfigError("n_trials: must be >= 1, got " + std::to_string(*cfg.n_trials));
+  if (cfg.n_complete && *cfg.n_complete < 1)
+    throw ConfigError("n_complete: must be >= 1, got " + std::to_string(*cfg.n_complete));
+  if (cfg.n_trials && cfg.n_complete)
+    throw ConfigError("n_trials and n_complete are exclusive: n_trials counts trials with a result (COMPLETE or PRUNED), "
+                      "n_complete only COMPLETE ones; keep one");
+  if (cfg.heartbeat_interval_seconds < 0)
+    throw ConfigError("heartbeat_interval: must be >= 0 seconds (0 disables heartbeats)");
+  if (cfg.heartbeat_interval_seconds > 0 && !(cfg.heartbeat_grace_seconds > cfg.heartbeat_interval_seconds))
+    throw ConfigError("heartbeat_grace_period (" + std::to_string(cfg.heartbeat_grace_seconds) +
+                      " s) must be longer than heartbeat_interval (" + std::to_string(cfg.heartbeat_interval_seconds) +
+                      " s), or a live trial would be failed as stale; e.g. heartbeat_grace_period: 6 x the interval");
+  if (cfg.max_retries < 0) throw ConfigError("max_retries: must be >= 0, got " + std::to_string(cfg.max_retries));
   if (cfg.n_jobs < 1) throw ConfigError("n_jobs: must be >= 1, got " + std::to_string(cfg.n_jobs));
   if (cfg.timeout_seconds && !(*cfg.timeout_seconds > 0)) throw ConfigError("timeout: must be > 0 seconds");
   if (cfg.study_name.empty()) throw ConfigError("study: the study name must not be empty");

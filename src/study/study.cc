@@ -120,14 +120,45 @@ std::vector<FrozenTrial> Study::get_trials(const std::optional<std::vector<Trial
 }
 
 std::shared_ptr<const std::vector<FrozenTrial>> Study::finished_trials_snapshot() const {
-  static const std::vector<TrialState> kFinished = finished_states();
+  // Reads only what finished since the last call (the storage's finish sequence), a page at a
+  // time, so a study with 100,000 trials is read once, incrementally, and then kept up to date
+  // with one small query per call.
+  constexpr int kPage = 1000;
   std::lock_guard lock(snapshot_mutex_);
-  // Trials are added to finished_ only after the storage marked them finished, and finished trials
-  // stay finished, so finished_ is a subset of the storage's finished trials: equal counts (read
-  // under the mutex, while finished_ cannot grow) mean equal lists.
-  const int n = storage_->get_n_trials(study_id_, kFinished);
-  if (!finished_ || static_cast<int>(finished_->size()) != n)
-    finished_ = std::make_shared<std::vector<FrozenTrial>>(storage_->get_all_trials(study_id_, kFinished));
+  std::vector<FrozenTrial> fresh;
+  for (;;) {
+    int64_t last = finished_cursor_;
+    auto page = storage_->get_finished_trials_after(study_id_, finished_cursor_, kPage, &last);
+    finished_cursor_ = last;
+    const bool full = static_cast<int>(page.size()) == kPage;
+    for (auto& t : page) fresh.push_back(std::move(t));
+    if (!full) break;
+  }
+  if (!finished_) finished_ = std::make_shared<std::vector<FrozenTrial>>();
+  if (fresh.empty()) return finished_;
+  const auto by_number = [](const FrozenTrial& a, const FrozenTrial& b) { return a.number < b.number; };
+  std::sort(fresh.begin(), fresh.end(), by_number);
+  if (finished_->empty() || finished_->back().number < fresh.front().number) {
+    if (finished_.use_count() > 1) finished_ = std::make_shared<std::vector<FrozenTrial>>(*finished_);
+    finished_->insert(finished_->end(), std::make_move_iterator(fresh.begin()), std::make_move_iterator(fresh.end()));
+    return finished_;
+  }
+  // Merge, skipping trials tell() already added (same number).
+  auto merged = std::make_shared<std::vector<FrozenTrial>>();
+  merged->reserve(finished_->size() + fresh.size());
+  auto a = finished_->begin();
+  auto b = fresh.begin();
+  while (a != finished_->end() || b != fresh.end()) {
+    if (b == fresh.end() || (a != finished_->end() && a->number < b->number)) {
+      merged->push_back(*a++);
+    } else if (a == finished_->end() || b->number < a->number) {
+      merged->push_back(std::move(*b++));
+    } else {
+      merged->push_back(std::move(*b++));  // the storage's copy is the newer one
+      ++a;
+    }
+  }
+  finished_ = std::move(merged);
   return finished_;
 }
 
@@ -152,6 +183,7 @@ Trial Study::ask(const SearchSpace& fixed_distributions) {
   storage_->set_trial_system_attr(*id, "worker.host", me.host);
   storage_->set_trial_system_attr(*id, "worker.pid", me.pid);
   storage_->set_trial_system_attr(*id, "worker.start_time", me.start_time);
+  start_heartbeat_(*id);
   Trial trial(this, *id);
   {
     FrozenTrial snap = storage_->get_trial(*id);
@@ -197,6 +229,7 @@ FrozenTrial Study::tell(int trial_number, TrialState state, const std::vector<do
     std::lock_guard lock(sampler_mutex_);
     sampler_->after_trial(*this, t, state, vals);
   }
+  stop_heartbeat_(id);
   storage_->set_trial_state_values(id, state, vals);
   FrozenTrial done = storage_->get_trial(id);
   add_finished_(done);
@@ -251,8 +284,15 @@ void Study::optimize(const MultiObjective& objective, const OptimizeOptions& opt
           reason = "unknown exception";
           if (options.stop_on_error) user_error = std::current_exception();
         }
-        if (!reason.empty()) trial.set_system_attr("fail_reason", reason);
-        FrozenTrial done = tell(trial.number(), state, values);
+        FrozenTrial done;
+        try {
+          if (!reason.empty()) trial.set_system_attr("fail_reason", reason);
+          done = tell(trial.number(), state, values);
+        } catch (const UpdateFinishedTrialError&) {
+          // Another worker failed it as stale meanwhile (a lost heartbeat) and retried it: the
+          // result is dropped, as the trial's record already says why.
+          continue;
+        }
         for (const auto& cb : options.callbacks) cb(*this, done);
         if (user_error) std::rethrow_exception(user_error);
       } catch (...) {
@@ -317,30 +357,122 @@ std::map<std::string, nlohmann::json> Study::user_attrs() const { return storage
 
 int Study::fail_stale_trials() {
   const WorkerIdentity me = WorkerIdentity::current();
+  const FailurePolicy policy = failure_policy();
   int failed = 0;
-  for (const auto& t : get_trials(std::vector<TrialState>{TrialState::RUNNING})) {
+  for (const auto& t : storage_->get_all_trials(study_id_, std::vector<TrialState>{TrialState::RUNNING})) {
     auto host = t.system_attrs.find("worker.host");
     auto pid = t.system_attrs.find("worker.pid");
     if (host == t.system_attrs.end() || pid == t.system_attrs.end()) continue;
-    if (!host->second.is_string() || host->second.get<std::string>() != me.host) continue;
+    if (!host->second.is_string() || host->second.get<std::string>() != me.host || !pid->second.is_number_integer())
+      continue;
     WorkerIdentity owner;
     owner.host = host->second.get<std::string>();
     owner.pid = pid->second.get<int64_t>();
     auto st = t.system_attrs.find("worker.start_time");
-    owner.start_time = st == t.system_attrs.end() ? -1 : st->second.get<int64_t>();
+    owner.start_time = st == t.system_attrs.end() || !st->second.is_number_integer() ? -1 : st->second.get<int64_t>();
     if (owner.alive()) continue;
     stop_orphaned_command(t, me.host);
-    try {
-      storage_->set_trial_system_attr(t.trial_id, "fail_reason",
-                                      "stale trial: its worker process " + std::to_string(owner.pid) + " on " +
-                                          owner.host + " is gone (killed or crashed)");
-      storage_->set_trial_state_values(t.trial_id, TrialState::FAIL);
+    const std::string reason = "stale trial: its worker process " + std::to_string(owner.pid) + " on " + owner.host +
+                               " is gone (killed or crashed)";
+    if (auto f = storage_->fail_running_trial(t.trial_id, reason, policy.max_retries)) {
       ++failed;
-    } catch (const UpdateFinishedTrialError&) {
-      // Another process finished or failed it first: nothing to do.
+      add_finished_(storage_->get_trial(f->trial_id));
+    }
+  }
+  // Any host: a heartbeat older than the grace period (pre-empted node, cut network link).
+  for (int64_t id : storage_->get_stale_trial_ids(study_id_, policy.grace_period_seconds)) {
+    char reason[160];
+    std::snprintf(reason, sizeof reason, "stale trial: no heartbeat from its worker for more than %g s (grace period)",
+                  policy.grace_period_seconds);
+    if (auto f = storage_->fail_running_trial(id, reason, policy.max_retries, policy.grace_period_seconds)) {
+      ++failed;
+      add_finished_(storage_->get_trial(f->trial_id));
     }
   }
   return failed;
+}
+
+void Study::set_failure_policy(const FailurePolicy& policy) {
+  if (policy.heartbeat_interval_seconds < 0 || policy.grace_period_seconds <= 0 || policy.max_retries < 0)
+    throw ConfigError("failure policy: heartbeat interval must be >= 0, grace period > 0 and max_retries >= 0");
+  if (policy.heartbeat_interval_seconds > 0 && !(policy.grace_period_seconds > policy.heartbeat_interval_seconds))
+    throw ConfigError("failure policy: the grace period (" + std::to_string(policy.grace_period_seconds) +
+                      " s) must exceed the heartbeat interval (" + std::to_string(policy.heartbeat_interval_seconds) +
+                      " s), or live trials would be failed as stale");
+  std::lock_guard lock(heartbeat_mutex_);
+  policy_ = policy;
+  heartbeat_cv_.notify_all();
+}
+
+FailurePolicy Study::failure_policy() const {
+  std::lock_guard lock(heartbeat_mutex_);
+  return policy_;
+}
+
+std::optional<FailedTrial> Study::fail_interrupted_trial(int trial_number, const std::string& reason) {
+  const int64_t id = storage_->get_trial_id_from_study_id_trial_number(study_id_, trial_number);
+  stop_heartbeat_(id);
+  auto f = storage_->fail_running_trial(id, reason, failure_policy().max_retries);
+  if (f) add_finished_(storage_->get_trial(id));
+  return f;
+}
+
+bool Study::heartbeat_lost(int64_t trial_id) const {
+  std::lock_guard lock(heartbeat_mutex_);
+  return lost_trials_.count(trial_id) > 0;
+}
+
+void Study::start_heartbeat_(int64_t trial_id) {
+  std::unique_lock lock(heartbeat_mutex_);
+  if (policy_.heartbeat_interval_seconds <= 0) return;
+  heartbeat_trials_.insert(trial_id);
+  lock.unlock();
+  storage_->record_heartbeat(trial_id);  // at once: a worker dying before the first beat is still found
+  lock.lock();
+  if (!heartbeat_thread_.joinable()) heartbeat_thread_ = std::thread([this] { heartbeat_loop_(); });
+}
+
+void Study::stop_heartbeat_(int64_t trial_id) {
+  std::lock_guard lock(heartbeat_mutex_);
+  heartbeat_trials_.erase(trial_id);
+}
+
+void Study::heartbeat_loop_() {
+  std::unique_lock lock(heartbeat_mutex_);
+  while (!heartbeat_stop_) {
+    const auto interval = std::chrono::duration<double>(std::max(0.01, policy_.heartbeat_interval_seconds));
+    heartbeat_cv_.wait_for(lock, interval);
+    if (heartbeat_stop_) break;
+    const std::vector<int64_t> ids(heartbeat_trials_.begin(), heartbeat_trials_.end());
+    lock.unlock();
+    // Storage trouble (a restarting server) must not end the thread: the storage retries with
+    // back-off itself, and the next round tries again.
+    std::vector<int64_t> lost;
+    for (int64_t id : ids) {
+      try {
+        if (!storage_->record_heartbeat(id)) lost.push_back(id);
+      } catch (const std::exception&) {
+      }
+    }
+    try {
+      fail_stale_trials();
+    } catch (const std::exception&) {
+    }
+    lock.lock();
+    for (int64_t id : lost) {
+      // Finished here meanwhile (tell() erased it) is not a loss.
+      if (heartbeat_trials_.erase(id)) lost_trials_.insert(id);
+    }
+  }
+}
+
+Study::~Study() {
+  {
+    std::lock_guard lock(heartbeat_mutex_);
+    heartbeat_stop_ = true;
+  }
+  heartbeat_cv_.notify_all();
+  if (heartbeat_thread_.joinable()) heartbeat_thread_.join();
 }
 
 std::vector<FrozenTrial> pareto_front_trials(const std::vector<FrozenTrial>& trials,
