@@ -138,27 +138,19 @@ std::shared_ptr<const std::vector<FrozenTrial>> Study::finished_trials_snapshot(
   if (fresh.empty()) return finished_;
   const auto by_number = [](const FrozenTrial& a, const FrozenTrial& b) { return a.number < b.number; };
   std::sort(fresh.begin(), fresh.end(), by_number);
-  if (finished_->empty() || finished_->back().number < fresh.front().number) {
-    if (finished_.use_count() > 1) finished_ = std::make_shared<std::vector<FrozenTrial>>(*finished_);
-    finished_->insert(finished_->end(), std::make_move_iterator(fresh.begin()), std::make_move_iterator(fresh.end()));
-    return finished_;
-  }
-  // Merge, skipping trials tell() already added (same number).
-  auto merged = std::make_shared<std::vector<FrozenTrial>>();
-  merged->reserve(finished_->size() + fresh.size());
-  auto a = finished_->begin();
-  auto b = fresh.begin();
-  while (a != finished_->end() || b != fresh.end()) {
-    if (b == fresh.end() || (a != finished_->end() && a->number < b->number)) {
-      merged->push_back(*a++);
-    } else if (a == finished_->end() || b->number < a->number) {
-      merged->push_back(std::move(*b++));
-    } else {
-      merged->push_back(std::move(*b++));  // the storage's copy is the newer one
-      ++a;
-    }
-  }
-  finished_ = std::move(merged);
+  // Trials tell() already added (finished here) come back from the storage: keep the copy held.
+  fresh.erase(std::remove_if(fresh.begin(), fresh.end(),
+                             [&](const FrozenTrial& t) {
+                               return std::binary_search(finished_->begin(), finished_->end(), t, by_number);
+                             }),
+              fresh.end());
+  if (fresh.empty()) return finished_;
+  // In place unless a caller holds the list (then a copy: a snapshot handed out never changes).
+  if (finished_.use_count() > 1) finished_ = std::make_shared<std::vector<FrozenTrial>>(*finished_);
+  const auto old_size = static_cast<std::ptrdiff_t>(finished_->size());
+  const bool in_order = finished_->empty() || finished_->back().number < fresh.front().number;
+  finished_->insert(finished_->end(), std::make_move_iterator(fresh.begin()), std::make_move_iterator(fresh.end()));
+  if (!in_order) std::inplace_merge(finished_->begin(), finished_->begin() + old_size, finished_->end(), by_number);
   return finished_;
 }
 
