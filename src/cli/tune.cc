@@ -870,6 +870,11 @@ int run_search(StudyConfig& cfg, const std::string& url, const std::shared_ptr<S
     }
   }
   progress.finish();
+  // Leave no dead worker's trial RUNNING behind (a worker killed while this one ran).
+  try {
+    study->fail_stale_trials();
+  } catch (const StorageError&) {
+  }
 
   if (interrupted()) {
     const int sig = g_last_signal.load();
