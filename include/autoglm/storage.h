@@ -36,6 +36,14 @@ struct FailedTrial {
 inline constexpr const char* kRetryOfAttr = "retry_of";        ///< number of the trial a retry repeats
 inline constexpr const char* kRetryCountAttr = "retry_count";  ///< retries in the chain so far (1 for a first retry)
 
+/// Retry count of a trial: its system attr kRetryCountAttr, 0 when absent or not an integer.
+int retry_count_of(const FrozenTrial& trial);
+/// The WAITING trial that retries `failed` (what Storage::fail_running_trial and `autoglm retry`
+/// enqueue): system attr "fixed_params" (its fixed parameters, then the ones it sampled, external
+/// values), kRetryOfAttr = its number, kRetryCountAttr = its count + 1; its user attrs. No params
+/// or distributions: the retry suggests them again and gets the fixed values.
+FrozenTrial retry_template(const FrozenTrial& failed);
+
 struct StudySummary {
   int64_t study_id = -1;
   std::string study_name;

@@ -145,17 +145,27 @@ bool is_stale(const FrozenTrial& t) {
   return !owner.alive();
 }
 
-// Trials of the study that count towards its target, from every process: the finished ones
-// that count (COMPLETE, plus PRUNED unless only COMPLETE ones count) plus the ones running now
-// (stale ones excluded). The baseline never counts. Reads the study's incremental snapshot and
-// the RUNNING trials only, so a start costs no full read of a large study.
+// Finished trials that count towards the study's target, from every process: COMPLETE, plus
+// PRUNED unless only COMPLETE ones count; the baseline never counts. Reads the study's
+// incremental snapshot, so a start costs no full read of a large study.
 int counted_trials(Study& study, bool complete_only) {
   int n = 0;
   for (const auto& t : *study.finished_trials_snapshot())
     if (!is_baseline(t) && (t.state == TrialState::COMPLETE || (!complete_only && t.state == TrialState::PRUNED))) ++n;
-  for (const auto& t : study.storage().get_all_trials(study.study_id(), std::vector<TrialState>{TrialState::RUNNING}))
-    if (!is_baseline(t) && !is_stale(t)) ++n;
   return n;
+}
+
+// True when the study has reached `target`: counted finished trials plus the RUNNING ones. A
+// plain count of RUNNING trials decides cheaply while far from the target; near it, the RUNNING
+// trials are read to leave out stale ones (a dead local worker's) and the baseline.
+bool target_reached(Study& study, bool complete_only, int target) {
+  const int done = counted_trials(study, complete_only);
+  const std::vector<TrialState> running{TrialState::RUNNING};
+  if (done + study.storage().get_n_trials(study.study_id(), running) < target) return false;
+  int n = done;
+  for (const auto& t : study.storage().get_all_trials(study.study_id(), running))
+    if (!is_baseline(t) && !is_stale(t)) ++n;
+  return n >= target;
 }
 
 // ---- progress ------------------------------------------------------------------------------
@@ -364,14 +374,6 @@ std::string default_log_dir(const std::string& url, const std::string& study) {
   std::error_code ec;
   fs::path abs = fs::absolute(base / study, ec);
   return (ec ? base / study : abs).lexically_normal().string();
-}
-
-// Finished trials with a result that count for the target (baseline excluded).
-int count_results(Study& study, bool complete_only) {
-  int n = 0;
-  for (const auto& t : *study.finished_trials_snapshot())
-    if (!is_baseline(t) && (t.state == TrialState::COMPLETE || (!complete_only && t.state == TrialState::PRUNED))) ++n;
-  return n;
 }
 
 std::optional<FrozenTrial> best_of(const std::vector<FrozenTrial>& trials, StudyDirection dir, bool baseline) {
@@ -660,7 +662,7 @@ int run_search(StudyConfig& cfg, const std::string& url, const std::shared_ptr<S
   const int stale = study->fail_stale_trials();
   const bool complete_only = cfg.n_complete.has_value();
   const std::optional<int> target = complete_only ? cfg.n_complete : cfg.n_trials;
-  const int done_before = count_results(*study, complete_only);
+  const int done_before = counted_trials(*study, complete_only);
   // With n_trials, this process starts at most the trials missing when it began (a command that
   // always fails ends); with n_complete, failures are replaced until kMaxFailuresInARow.
   std::optional<int> to_run;
@@ -788,6 +790,7 @@ int run_search(StudyConfig& cfg, const std::string& url, const std::shared_ptr<S
   const auto started_at = std::chrono::steady_clock::now();
   int started_here = 0;  // GUARDED_BY(start_lock)
   std::atomic<bool> gave_up{false};
+  auto next_stop_check = std::chrono::steady_clock::now();  // GUARDED_BY(start_lock)
   std::atomic<bool> stop{false};
   std::mutex error_mutex;
   std::exception_ptr error;  // GUARDED_BY(error_mutex): the first engine error, rethrown below
@@ -806,8 +809,12 @@ int run_search(StudyConfig& cfg, const std::string& url, const std::shared_ptr<S
                          " --state FAIL` for the reasons");
       return std::nullopt;
     }
-    if (target && counted_trials(*study, complete_only) >= *target) return std::nullopt;
-    if (stop_requested(*study)) return std::nullopt;
+    if (target && target_reached(*study, complete_only, *target)) return std::nullopt;
+    // `autoglm cancel` asks every worker to stop; read at most every 0.5 s.
+    if (std::chrono::steady_clock::now() >= next_stop_check) {
+      if (stop_requested(*study)) return std::nullopt;
+      next_stop_check = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+    }
     // ask() takes the oldest WAITING trial first: a baseline left WAITING (by a run that stopped
     // between enqueuing and starting it) is started by the baseline study, never pruned.
     if (base_study) {
@@ -1001,15 +1008,7 @@ int run_retry(const std::string& storage_url, const std::string& study_name, con
   std::ostringstream numbers;
   for (const auto& t : storage->get_all_trials(study_id, std::vector<TrialState>{state})) {
     if (retried.count(t.number)) continue;
-    FrozenTrial retry;
-    retry.state = TrialState::WAITING;
-    nlohmann::json fixed = nlohmann::json::object();
-    for (const auto& [name, value] : t.external_params()) fixed[name] = to_json(value);
-    retry.system_attrs["fixed_params"] = fixed;
-    retry.system_attrs[kRetryOfAttr] = t.number;
-    auto c = t.system_attrs.find(kRetryCountAttr);
-    retry.system_attrs[kRetryCountAttr] = (c != t.system_attrs.end() && c->second.is_number_integer() ? c->second.get<int>() : 0) + 1;
-    retry.user_attrs = t.user_attrs;
+    const FrozenTrial retry = retry_template(t);
     const int64_t id = storage->create_new_trial(study_id, retry);
     numbers << (n++ ? ", " : "") << t.number << " -> " << storage->get_trial(id).number;
   }

@@ -65,9 +65,12 @@ CREATE TABLE trials (
   state                TEXT NOT NULL,
   datetime_start_us    INTEGER,
   datetime_complete_us INTEGER,
+  heartbeat_us         INTEGER,
+  finish_seq           INTEGER,
   UNIQUE (study_id, number)
 );
 CREATE INDEX trials_study_state ON trials(study_id, state, number);
+CREATE INDEX trials_study_finish ON trials(study_id, finish_seq);
 CREATE TABLE trial_values (
   trial_id   INTEGER NOT NULL REFERENCES trials(trial_id) ON DELETE CASCADE,
   objective  INTEGER NOT NULL,
@@ -101,8 +104,11 @@ CREATE TABLE trial_system_attrs (
   value_json TEXT NOT NULL,
   PRIMARY KEY (trial_id, attr_key)
 );
-INSERT INTO autoglm_schema (version) VALUES (1);
+INSERT INTO autoglm_schema (version) VALUES (3);
 )sql";
+
+// SQL list of the finished states (the states that get a finish sequence).
+constexpr const char* kFinishedStatesSql = "('COMPLETE', 'PRUNED', 'FAIL')";
 
 // Stable on-disk names (independent of the display names in frozen_trial.h).
 const char* state_name(TrialState s) {
@@ -165,15 +171,35 @@ std::mt19937& jitter_rng() {
 /// fail_locked (BusyError for lock contention, StorageError otherwise).
 class SQLiteStorage::Stmt {
  public:
-  Stmt(const SQLiteStorage& owner, const std::string& sql) : owner_(owner) {
-    int rc = sqlite3_prepare_v2(owner_.db_, sql.c_str(), static_cast<int>(sql.size()), &stmt_, nullptr);
+  Stmt(const SQLiteStorage& owner, std::string sql) : owner_(owner), sql_(std::move(sql)) {
+    auto cached = owner_.stmt_cache_.find(sql_);
+    if (cached != owner_.stmt_cache_.end() && cached->second) {
+      stmt_ = cached->second;  // taken out while in use, so a nested Stmt of the same SQL prepares its own
+      cached->second = nullptr;
+      return;
+    }
+    int rc = sqlite3_prepare_v2(owner_.db_, sql_.c_str(), static_cast<int>(sql_.size()), &stmt_, nullptr);
     if (rc != SQLITE_OK) {
       sqlite3_finalize(stmt_);
       stmt_ = nullptr;
       owner_.fail_locked(rc, "preparing a query");
     }
   }
-  ~Stmt() { sqlite3_finalize(stmt_); }
+  /// Resets the statement (releasing its read lock) and returns it to the owner's cache.
+  ~Stmt() {
+    if (!stmt_) return;
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+    auto& cache = owner_.stmt_cache_;
+    auto slot = cache.find(sql_);
+    if (slot != cache.end() && !slot->second) {
+      slot->second = stmt_;
+    } else if (slot == cache.end() && cache.size() < kMaxCachedStatements) {
+      cache.emplace(std::move(sql_), stmt_);
+    } else {
+      sqlite3_finalize(stmt_);
+    }
+  }
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;
 
@@ -243,6 +269,7 @@ class SQLiteStorage::Stmt {
   }
 
   const SQLiteStorage& owner_;
+  std::string sql_;
   sqlite3_stmt* stmt_ = nullptr;
 };
 
@@ -340,15 +367,21 @@ SQLiteStorage::SQLiteStorage(std::string path, const StorageOpenOptions& options
   try {
     open_locked();
   } catch (...) {
-    sqlite3_close_v2(db_);
-    db_ = nullptr;
+    close_locked();
     throw;
   }
 }
 
 SQLiteStorage::~SQLiteStorage() {
   std::lock_guard<std::mutex> lock(mu_);
+  close_locked();
+}
+
+void SQLiteStorage::close_locked() {
+  for (auto& [sql, stmt] : stmt_cache_) sqlite3_finalize(stmt);
+  stmt_cache_.clear();
   sqlite3_close_v2(db_);
+  db_ = nullptr;
 }
 
 void SQLiteStorage::require_writable(const char* what) const {
@@ -504,7 +537,8 @@ void SQLiteStorage::open_locked() {
     if (version == 0) {
       throw StorageError("'" + path_ + "' is not an Open-AutoGLM database (no studies table); check the --storage path");
     }
-    return;  // Nothing to set up: WAL mode and the schema are a writer's business.
+    schema_version_ = static_cast<int>(version);  // an older file is read in its own layout
+    return;  // Nothing to set up: WAL mode, the schema and migrations are a writer's business.
   }
 
   // 2. Connection settings. journal_mode=WAL is persistent in the file; the others are per connection.
@@ -528,6 +562,47 @@ void SQLiteStorage::open_locked() {
       }
     });
   }
+
+  // 4. Upgrade an older file, one rule per transaction. The version is read again under the write
+  // lock: another process opening the same file may have applied the rule meanwhile.
+  if (version != 0 && version < kSchemaVersion) {
+    for (const auto* rule : storage_internal::migration_path(migrations(), static_cast<int>(version), kSchemaVersion, url_)) {
+      transact_locked(TxnKind::kWrite, "upgrading the database schema", [&] {
+        const int64_t v = inspect();
+        check_version(v);
+        if (v != rule->from_version) return;
+        try {
+          rule->apply(*this);
+        } catch (const StorageError& e) {
+          throw StorageError("upgrading " + url_ + " from schema " + std::to_string(v) + " to " + std::to_string(v + 1) +
+                             " (" + rule->name + ") failed: " + e.what() + "; nothing of this step was written");
+        }
+        Stmt(*this, "UPDATE autoglm_schema SET version = ?").bind(1, v + 1).run();
+      });
+    }
+  }
+  schema_version_ = kSchemaVersion;
+}
+
+const std::vector<storage_internal::MigrationRule<SQLiteStorage>>& SQLiteStorage::migrations() {
+  static const std::vector<storage_internal::MigrationRule<SQLiteStorage>> rules = {
+      {1, "add_trial_heartbeat",
+       [](SQLiteStorage& s) { s.exec_locked("ALTER TABLE trials ADD COLUMN heartbeat_us INTEGER"); }},
+      {2, "add_trial_finish_sequence",
+       [](SQLiteStorage& s) {
+         const std::string sql =
+             std::string("ALTER TABLE trials ADD COLUMN finish_seq INTEGER;"
+                         "UPDATE trials SET finish_seq = r.seq FROM ("
+                         "  SELECT trial_id, ROW_NUMBER() OVER ("
+                         "    PARTITION BY study_id ORDER BY datetime_complete_us, trial_id) AS seq"
+                         "  FROM trials WHERE state IN ") +
+             kFinishedStatesSql +
+             ") AS r WHERE trials.trial_id = r.trial_id;"
+             "CREATE INDEX trials_study_finish ON trials(study_id, finish_seq);";
+         s.exec_locked(sql.c_str());
+       }},
+  };
+  return rules;
 }
 
 // ---- lookups shared by several methods (mu_ held, inside a transaction) ----
@@ -536,12 +611,19 @@ std::string SQLiteStorage::not_found_study_hint() const {
   return "list studies with `autoglm studies --storage " + url_ + "`";
 }
 
+void SQLiteStorage::throw_study_not_found(int64_t study_id) const {
+  throw NotFoundError("no study with id " + std::to_string(study_id) + " in " + url_ + "; " + not_found_study_hint());
+}
+
+void SQLiteStorage::throw_trial_not_found(int64_t trial_id) const {
+  throw NotFoundError("no trial with id " + std::to_string(trial_id) + " in " + url_ +
+                      "; list a study's trials with `autoglm trials --storage " + url_ + "`");
+}
+
 std::string SQLiteStorage::study_name_locked(int64_t study_id) {
   Stmt q(*this, "SELECT study_name FROM studies WHERE study_id = ?");
   q.bind(1, study_id);
-  if (!q.step()) {
-    throw NotFoundError("no study with id " + std::to_string(study_id) + " in " + url_ + "; " + not_found_study_hint());
-  }
+  if (!q.step()) throw_study_not_found(study_id);
   return q.text(0);
 }
 
@@ -550,10 +632,7 @@ SQLiteStorage::TrialInfo SQLiteStorage::trial_info_locked(int64_t trial_id) {
          "SELECT t.study_id, t.number, t.state, s.study_name FROM trials t JOIN studies s ON s.study_id = t.study_id "
          "WHERE t.trial_id = ?");
   q.bind(1, trial_id);
-  if (!q.step()) {
-    throw NotFoundError("no trial with id " + std::to_string(trial_id) + " in " + url_ +
-                        "; list a study's trials with `autoglm trials --storage " + url_ + "`");
-  }
+  if (!q.step()) throw_trial_not_found(trial_id);
   auto state = state_from_name(q.text(2));
   if (!state) {
     throw StorageError("trial id " + std::to_string(trial_id) + " in " + url_ + " has an unknown state '" + q.text(2) +
@@ -780,12 +859,15 @@ std::vector<StudySummary> SQLiteStorage::get_all_studies() {
 
 // ---- trials ----
 
-std::vector<FrozenTrial> SQLiteStorage::load_trials_locked(const std::string& where, const std::vector<Bind>& binds) {
+std::vector<FrozenTrial> SQLiteStorage::load_trials_locked(const std::string& where, const std::vector<Bind>& binds,
+                                                          const char* order_by) {
   std::vector<FrozenTrial> out;
   std::unordered_map<int64_t, size_t> index;
   {
-    Stmt q(*this, "SELECT t.trial_id, t.number, t.state, t.datetime_start_us, t.datetime_complete_us FROM trials t "
-                  "WHERE " + where + " ORDER BY t.study_id, t.number");
+    // A file older than schema 2 (read-only) has no heartbeats.
+    const char* heartbeat = schema_version_ >= 2 ? "t.heartbeat_us" : "NULL";
+    Stmt q(*this, std::string("SELECT t.trial_id, t.number, t.state, t.datetime_start_us, t.datetime_complete_us, ") +
+                      heartbeat + " FROM trials t WHERE " + where + " ORDER BY " + order_by);
     q.bind_all(1, binds);
     while (q.step()) {
       FrozenTrial& t = out.emplace_back();
@@ -799,6 +881,7 @@ std::vector<FrozenTrial> SQLiteStorage::load_trials_locked(const std::string& wh
       t.state = *state;
       t.datetime_start = q.time(3);
       t.datetime_complete = q.time(4);
+      t.last_heartbeat = q.time(5);
       index[t.trial_id] = out.size() - 1;
     }
   }
@@ -876,51 +959,58 @@ int64_t SQLiteStorage::create_new_trial(int64_t study_id, const std::optional<Fr
   }
 
   std::lock_guard<std::mutex> lock(mu_);
-  return transact_locked(TxnKind::kWrite, "creating a trial", [&] {
-    const std::string study_name = study_name_locked(study_id);
-    for (const auto& [name, d] : t.distributions) check_param_locked(study_id, study_name, name, d);
+  return transact_locked(TxnKind::kWrite, "creating a trial",
+                         [&] { return insert_trial_locked(study_id, t, distribution_json, user_json, system_json); });
+}
 
-    Stmt num(*this, "SELECT COALESCE(MAX(number), -1) + 1 FROM trials WHERE study_id = ?");
-    num.bind(1, study_id).step();
-    const int64_t number = num.int64(0);
-    Stmt(*this,
-         "INSERT INTO trials (study_id, number, state, datetime_start_us, datetime_complete_us) "
-         "VALUES (?, ?, ?, ?, ?)")
-        .bind(1, study_id)
-        .bind(2, number)
-        .bind(3, state_name(t.state))
-        .bind(4, t.datetime_start)
-        .bind(5, t.datetime_complete)
-        .run();
-    const int64_t trial_id = sqlite3_last_insert_rowid(db_);
-    if (!t.values.empty()) {
-      Stmt ins(*this, "INSERT INTO trial_values (trial_id, objective, value, value_type) VALUES (?, ?, ?, ?)");
-      for (size_t k = 0; k < t.values.size(); ++k) {
-        ins.reset().bind(1, trial_id).bind(2, static_cast<int64_t>(k)).bind_value(3, t.values[k]).run();
-      }
+int64_t SQLiteStorage::insert_trial_locked(int64_t study_id, const FrozenTrial& t,
+                                           const std::map<std::string, std::string>& distribution_json,
+                                           const std::map<std::string, std::string>& user_json,
+                                           const std::map<std::string, std::string>& system_json, int* number) {
+  const std::string study_name = study_name_locked(study_id);
+  for (const auto& [name, d] : t.distributions) check_param_locked(study_id, study_name, name, d);
+
+  // Number and finish sequence are computed in the INSERT itself (the write lock is held).
+  Stmt ins_trial(*this,
+                 "INSERT INTO trials (study_id, number, state, datetime_start_us, datetime_complete_us, finish_seq) "
+                 "VALUES (?1, (SELECT COALESCE(MAX(number), -1) + 1 FROM trials WHERE study_id = ?1), ?2, ?3, ?4, "
+                 "CASE WHEN ?5 THEN (SELECT COALESCE(MAX(finish_seq), 0) + 1 FROM trials WHERE study_id = ?1) END) "
+                 "RETURNING trial_id, number");
+  ins_trial.bind(1, study_id)
+      .bind(2, state_name(t.state))
+      .bind(3, t.datetime_start)
+      .bind(4, t.datetime_complete)
+      .bind(5, is_finished(t.state) ? 1 : 0);
+  ins_trial.step();
+  const int64_t trial_id = ins_trial.int64(0);
+  if (number) *number = static_cast<int>(ins_trial.int64(1));
+  ins_trial.run();
+  if (!t.values.empty()) {
+    Stmt ins(*this, "INSERT INTO trial_values (trial_id, objective, value, value_type) VALUES (?, ?, ?, ?)");
+    for (size_t k = 0; k < t.values.size(); ++k) {
+      ins.reset().bind(1, trial_id).bind(2, static_cast<int64_t>(k)).bind_value(3, t.values[k]).run();
     }
-    if (!t.params.empty()) {
-      Stmt ins(*this,
-               "INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) VALUES (?, ?, ?, ?)");
-      for (const auto& [name, value] : t.params) {
-        ins.reset().bind(1, trial_id).bind(2, name).bind(3, value).bind(4, distribution_json.at(name)).run();
-      }
+  }
+  if (!t.params.empty()) {
+    Stmt ins(*this,
+             "INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) VALUES (?, ?, ?, ?)");
+    for (const auto& [name, value] : t.params) {
+      ins.reset().bind(1, trial_id).bind(2, name).bind(3, value).bind(4, distribution_json.at(name)).run();
     }
-    if (!t.intermediate_values.empty()) {
-      Stmt ins(*this,
-               "INSERT INTO trial_intermediate_values (trial_id, step, value, value_type) VALUES (?, ?, ?, ?)");
-      for (const auto& [step, value] : t.intermediate_values) {
-        ins.reset().bind(1, trial_id).bind(2, step).bind_value(3, value).run();
-      }
+  }
+  if (!t.intermediate_values.empty()) {
+    Stmt ins(*this, "INSERT INTO trial_intermediate_values (trial_id, step, value, value_type) VALUES (?, ?, ?, ?)");
+    for (const auto& [step, value] : t.intermediate_values) {
+      ins.reset().bind(1, trial_id).bind(2, step).bind_value(3, value).run();
     }
-    for (const auto* attrs : {&user_json, &system_json}) {
-      if (attrs->empty()) continue;
-      Stmt ins(*this, std::string("INSERT INTO ") + (attrs == &user_json ? "trial_user_attrs" : "trial_system_attrs") +
-                          " (trial_id, attr_key, value_json) VALUES (?, ?, ?)");
-      for (const auto& [k, v] : *attrs) ins.reset().bind(1, trial_id).bind(2, k).bind(3, v).run();
-    }
-    return trial_id;
-  });
+  }
+  for (const auto* attrs : {&user_json, &system_json}) {
+    if (attrs->empty()) continue;
+    Stmt ins(*this, std::string("INSERT INTO ") + (attrs == &user_json ? "trial_user_attrs" : "trial_system_attrs") +
+                        " (trial_id, attr_key, value_json) VALUES (?, ?, ?)");
+    for (const auto& [k, v] : *attrs) ins.reset().bind(1, trial_id).bind(2, k).bind(3, v).run();
+  }
+  return trial_id;
 }
 
 void SQLiteStorage::set_trial_param(int64_t trial_id, const std::string& name, double internal_value,
@@ -943,25 +1033,31 @@ void SQLiteStorage::set_trial_param(int64_t trial_id, const std::string& name, d
   });
 }
 
+void SQLiteStorage::set_state_locked(int64_t study_id, int64_t trial_id, TrialState state) {
+  const int64_t now = to_unix_us(now_us());
+  Stmt(*this,
+       "UPDATE trials SET state = ?1, "
+       "datetime_start_us = CASE WHEN ?2 THEN ?4 ELSE datetime_start_us END, "
+       "datetime_complete_us = CASE WHEN ?3 THEN ?4 ELSE datetime_complete_us END, "
+       "finish_seq = CASE WHEN ?3 THEN (SELECT COALESCE(MAX(finish_seq), 0) + 1 FROM trials WHERE study_id = ?5) "
+       "ELSE finish_seq END "
+       "WHERE trial_id = ?6")
+      .bind(1, state_name(state))
+      .bind(2, state == TrialState::RUNNING ? 1 : 0)
+      .bind(3, is_finished(state) ? 1 : 0)
+      .bind(4, now)
+      .bind(5, study_id)
+      .bind(6, trial_id)
+      .run();
+}
+
 bool SQLiteStorage::set_trial_state_values(int64_t trial_id, TrialState state, const std::vector<double>& values) {
   require_writable("set a trial state");
   std::lock_guard<std::mutex> lock(mu_);
   return transact_locked(TxnKind::kWrite, "setting a trial state", [&] {
     TrialInfo info = updatable_trial_locked(trial_id);
     if (state == TrialState::RUNNING && info.state != TrialState::WAITING) return false;
-    const int64_t now = to_unix_us(now_us());
-    Stmt(*this,
-         "UPDATE trials SET state = ?, "
-         "datetime_start_us = CASE WHEN ? THEN ? ELSE datetime_start_us END, "
-         "datetime_complete_us = CASE WHEN ? THEN ? ELSE datetime_complete_us END "
-         "WHERE trial_id = ?")
-        .bind(1, state_name(state))
-        .bind(2, state == TrialState::RUNNING ? 1 : 0)
-        .bind(3, now)
-        .bind(4, is_finished(state) ? 1 : 0)
-        .bind(5, now)
-        .bind(6, trial_id)
-        .run();
+    set_state_locked(info.study_id, trial_id, state);
     if (!values.empty()) {
       Stmt(*this, "DELETE FROM trial_values WHERE trial_id = ?").bind(1, trial_id).run();
       Stmt ins(*this, "INSERT INTO trial_values (trial_id, objective, value, value_type) VALUES (?, ?, ?, ?)");
@@ -1019,10 +1115,7 @@ FrozenTrial SQLiteStorage::get_trial(int64_t trial_id) {
   std::lock_guard<std::mutex> lock(mu_);
   return transact_locked(TxnKind::kRead, "reading a trial", [&] {
     auto trials = load_trials_locked("t.trial_id = ?", {Bind(trial_id)});
-    if (trials.empty()) {
-      throw NotFoundError("no trial with id " + std::to_string(trial_id) + " in " + url_ +
-                          "; list a study's trials with `autoglm trials --storage " + url_ + "`");
-    }
+    if (trials.empty()) throw_trial_not_found(trial_id);
     return std::move(trials.front());
   });
 }
@@ -1045,11 +1138,21 @@ std::vector<FrozenTrial> SQLiteStorage::get_all_trials(int64_t study_id,
                                                        const std::optional<std::vector<TrialState>>& states) {
   std::lock_guard<std::mutex> lock(mu_);
   return transact_locked(TxnKind::kRead, "reading trials", [&] {
-    study_name_locked(study_id);
-    std::string where = "t.study_id = ?";
-    std::vector<Bind> binds{Bind(study_id)};
+    std::vector<FrozenTrial> out;
+    int64_t last_number = -1;
+    {
+      // One query checks the study and finds its last number.
+      Stmt q(*this, "SELECT (SELECT MAX(number) FROM trials WHERE study_id = s.study_id) FROM studies s "
+                    "WHERE s.study_id = ?");
+      q.bind(1, study_id);
+      if (!q.step()) throw_study_not_found(study_id);
+      if (q.is_null(0) || (states && states->empty())) return out;
+      last_number = q.int64(0);
+    }
+    // Pages of kTrialsPerPage numbers (keyset on number), all in this one read transaction.
+    std::string where = "t.study_id = ? AND t.number >= ? AND t.number < ?";
+    std::vector<Bind> binds{Bind(study_id), Bind(int64_t{0}), Bind(int64_t{0})};
     if (states) {
-      if (states->empty()) return std::vector<FrozenTrial>{};
       where += " AND t.state IN (";
       for (size_t k = 0; k < states->size(); ++k) {
         where += k ? ", ?" : "?";
@@ -1057,7 +1160,17 @@ std::vector<FrozenTrial> SQLiteStorage::get_all_trials(int64_t study_id,
       }
       where += ")";
     }
-    return load_trials_locked(where, binds);
+    for (int64_t first = 0; first <= last_number; first += kTrialsPerPage) {
+      binds[1] = first;
+      binds[2] = first + kTrialsPerPage;
+      std::vector<FrozenTrial> page = load_trials_locked(where, binds);
+      if (out.empty()) {
+        out = std::move(page);
+      } else {
+        out.insert(out.end(), std::make_move_iterator(page.begin()), std::make_move_iterator(page.end()));
+      }
+    }
+    return out;
   });
 }
 
@@ -1106,14 +1219,129 @@ std::optional<int64_t> SQLiteStorage::pop_waiting_trial(int64_t study_id) {
   });
 }
 
-// TODO(H2): implement (stubs so the tree builds).
-bool SQLiteStorage::record_heartbeat(int64_t) { throw StorageError("record_heartbeat: not implemented"); }
-std::vector<int64_t> SQLiteStorage::get_stale_trial_ids(int64_t, double) { throw StorageError("not implemented"); }
-std::optional<FailedTrial> SQLiteStorage::fail_running_trial(int64_t, const std::string&, int, std::optional<double>) {
-  throw StorageError("not implemented");
+// ---- heartbeats, stale trials, retries, incremental reads ----
+
+namespace {
+
+// Heartbeats older than now - grace_seconds are stale: heartbeat_us < the returned value (the
+// cutoff rounded up to a microsecond, so that integer heartbeats compare as the exact cutoff).
+int64_t stale_before_us(double grace_seconds) {
+  const auto cutoff =
+      now_us() - std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(grace_seconds));
+  return std::chrono::ceil<std::chrono::microseconds>(cutoff.time_since_epoch()).count();
 }
-std::vector<FrozenTrial> SQLiteStorage::get_finished_trials_after(int64_t, int64_t, int, int64_t*) {
-  throw StorageError("not implemented");
+
+}  // namespace
+
+bool SQLiteStorage::record_heartbeat(int64_t trial_id) {
+  require_writable("record a heartbeat");
+  std::lock_guard<std::mutex> lock(mu_);
+  return transact_locked(TxnKind::kWrite, "recording a heartbeat", [&] {
+    Stmt(*this, "UPDATE trials SET heartbeat_us = ? WHERE trial_id = ? AND state = 'RUNNING'")
+        .bind(1, to_unix_us(now_us()))
+        .bind(2, trial_id)
+        .run();
+    if (sqlite3_changes(db_) == 1) return true;
+    trial_info_locked(trial_id);  // NotFoundError for an unknown id; otherwise it is not RUNNING
+    return false;
+  });
+}
+
+std::vector<int64_t> SQLiteStorage::get_stale_trial_ids(int64_t study_id, double grace_seconds) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return transact_locked(TxnKind::kRead, "looking for stale trials", [&] {
+    std::vector<int64_t> out;
+    if (schema_version_ < 2) {  // read-only file without heartbeats: nothing can be stale
+      study_name_locked(study_id);
+      return out;
+    }
+    // The LEFT JOIN yields one row with a NULL trial id for a study without stale trials, and no
+    // row for an unknown study: one query checks the study and finds the trials.
+    Stmt q(*this,
+           "SELECT t.trial_id FROM studies s LEFT JOIN trials t ON t.study_id = s.study_id AND t.state = 'RUNNING' "
+           "AND t.heartbeat_us < ? WHERE s.study_id = ? ORDER BY t.number");
+    q.bind(1, stale_before_us(grace_seconds)).bind(2, study_id);
+    if (!q.step()) throw_study_not_found(study_id);
+    do {
+      if (!q.is_null(0)) out.push_back(q.int64(0));
+    } while (q.step());
+    return out;
+  });
+}
+
+std::optional<FailedTrial> SQLiteStorage::fail_running_trial(int64_t trial_id, const std::string& reason,
+                                                             int max_retries, std::optional<double> stale_grace_seconds) {
+  require_writable("fail a trial");
+  const std::string reason_json = dump_json(reason, "fail reason");
+  std::lock_guard<std::mutex> lock(mu_);
+  return transact_locked(TxnKind::kWrite, "failing a trial", [&]() -> std::optional<FailedTrial> {
+    int64_t study_id = -1;
+    {
+      // Usually the only statement when another worker already failed the trial.
+      Stmt q(*this, "SELECT study_id, state, heartbeat_us FROM trials WHERE trial_id = ?");
+      q.bind(1, trial_id);
+      if (!q.step()) throw_trial_not_found(trial_id);
+      if (q.text(1) != state_name(TrialState::RUNNING)) return std::nullopt;
+      if (stale_grace_seconds && (q.is_null(2) || q.int64(2) >= stale_before_us(*stale_grace_seconds))) {
+        return std::nullopt;
+      }
+      study_id = q.int64(0);
+    }
+    // The snapshot before failing: the retry copies its parameters and user attributes.
+    const FrozenTrial failed = std::move(load_trials_locked("t.trial_id = ?", {Bind(trial_id)}).front());
+    set_state_locked(study_id, trial_id, TrialState::FAIL);
+    Stmt(*this,
+         "INSERT INTO trial_system_attrs (trial_id, attr_key, value_json) VALUES (?, 'fail_reason', ?) "
+         "ON CONFLICT (trial_id, attr_key) DO UPDATE SET value_json = excluded.value_json")
+        .bind(1, trial_id)
+        .bind(2, reason_json)
+        .run();
+    FailedTrial out;
+    out.trial_id = trial_id;
+    out.number = failed.number;
+    if (storage_internal::retry_count_of(failed) < max_retries) {
+      const FrozenTrial retry = storage_internal::retry_template(failed);
+      std::map<std::string, std::string> user_json, system_json;
+      for (const auto& [k, v] : retry.user_attrs) user_json[k] = v.dump();  // read back from storage: valid JSON
+      for (const auto& [k, v] : retry.system_attrs) system_json[k] = v.dump();
+      int number = -1;
+      insert_trial_locked(study_id, retry, {}, user_json, system_json, &number);
+      out.retry_number = number;
+    }
+    return out;
+  });
+}
+
+std::vector<FrozenTrial> SQLiteStorage::get_finished_trials_after(int64_t study_id, int64_t after_sequence, int limit,
+                                                                  int64_t* last_sequence) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return transact_locked(TxnKind::kRead, "reading finished trials", [&] {
+    if (schema_version_ < 3) {
+      study_name_locked(study_id);
+      throw StorageError(url_ + " has schema version " + std::to_string(schema_version_) +
+                         ", older than finish sequences (version 3), and was opened read-only; open it once "
+                         "read-write (any autoglm command that writes, e.g. `autoglm tune`) to upgrade it");
+    }
+    std::vector<FrozenTrial> out;
+    int64_t last = 0;
+    {
+      // The sequence of the limit-th finished trial after `after_sequence` bounds the page.
+      Stmt q(*this,
+             "SELECT MAX(finish_seq) FROM (SELECT finish_seq FROM trials WHERE study_id = ? AND finish_seq > ? "
+             "ORDER BY finish_seq LIMIT ?)");
+      q.bind(1, study_id).bind(2, after_sequence).bind(3, std::max(limit, 0));
+      q.step();
+      if (q.is_null(0)) {
+        study_name_locked(study_id);  // NotFoundError for an unknown study
+        return out;
+      }
+      last = q.int64(0);
+    }
+    out = load_trials_locked("t.study_id = ? AND t.finish_seq > ? AND t.finish_seq <= ?",
+                             {Bind(study_id), Bind(after_sequence), Bind(last)}, "t.finish_seq");
+    *last_sequence = last;
+    return out;
+  });
 }
 
 }  // namespace autoglm

@@ -31,13 +31,9 @@ inline Clock::time_point from_unix_us(int64_t us) {
 /// libpq keyword list.
 std::string redact_url(const std::string& url);
 
-/// Retry count of a trial: its system attr kRetryCountAttr, 0 when absent or not an integer.
-int retry_count_of(const FrozenTrial& trial);
-
-/// The WAITING trial that retries `failed` (see Storage::fail_running_trial): system attrs
-/// "fixed_params" (its parameters, external values), kRetryOfAttr and kRetryCountAttr; its user
-/// attrs. No params or distributions: the retry suggests them again and gets the fixed values.
-FrozenTrial retry_template(const FrozenTrial& failed);
+// The retry protocol's helpers are public (include/autoglm/storage.h); the back ends use them here.
+using autoglm::retry_count_of;
+using autoglm::retry_template;
 
 /// ConfigError message for a parameter whose distribution is incompatible with the one the
 /// study already uses for it.

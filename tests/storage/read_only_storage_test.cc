@@ -311,7 +311,7 @@ TEST(ReadOnlyStorage, ForeignNewerAndNonDatabaseFilesRefusedAndLeftAlone) {
   {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(newer.c_str(), &db), SQLITE_OK);
-    sqlite3_exec(db, "UPDATE autoglm_schema SET version = 2", nullptr, nullptr, nullptr);
+    sqlite3_exec(db, "UPDATE autoglm_schema SET version = 99", nullptr, nullptr, nullptr);
     sqlite3_close(db);
   }
   const std::string text = dir.file("notes.db");
@@ -322,7 +322,7 @@ TEST(ReadOnlyStorage, ForeignNewerAndNonDatabaseFilesRefusedAndLeftAlone) {
   EXPECT_TRUE(contains(msg, "not an Open-AutoGLM storage")) << msg;
   EXPECT_TRUE(contains(msg, "invoices")) << msg;
   msg = message_of<StorageError>([&] { open_storage(newer, read_only()); });
-  EXPECT_TRUE(contains(msg, "schema 2 > 1")) << msg;
+  EXPECT_TRUE(contains(msg, "schema 99 > 3")) << msg;
   msg = message_of<StorageError>([&] { open_storage(text, read_only()); });
   EXPECT_TRUE(contains(msg, "not an SQLite database")) << msg;
   EXPECT_EQ(snapshot(dir.path()), before);

@@ -10,6 +10,8 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <chrono>
+#include <map>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -116,13 +118,20 @@ TEST(SQLiteStorage, FileFormat) {
 
     RawDb raw(path);
     EXPECT_EQ(raw.scalar("PRAGMA journal_mode"), "wal");
-    EXPECT_EQ(raw.scalar("SELECT version FROM autoglm_schema"), "1");
+    EXPECT_EQ(raw.scalar("SELECT version FROM autoglm_schema"), std::to_string(SQLiteStorage::kSchemaVersion));
+    EXPECT_EQ(raw.scalar("SELECT version FROM autoglm_schema"), "3");
     EXPECT_EQ(raw.scalar("SELECT COUNT(*) FROM autoglm_schema"), "1");
     EXPECT_EQ(raw.scalar("SELECT value_type FROM trial_intermediate_values WHERE step = 0"), "3");
     EXPECT_EQ(raw.scalar("SELECT value_type FROM trial_intermediate_values WHERE step = 1"), "2");
     EXPECT_EQ(raw.scalar("SELECT value FROM trial_intermediate_values WHERE step = 2"), "0.5");
     EXPECT_EQ(raw.scalar("SELECT state FROM trials"), "RUNNING");
     EXPECT_NE(raw.scalar("SELECT datetime_start_us FROM trials"), "");
+    EXPECT_EQ(raw.scalar("SELECT COUNT(*) FROM trials WHERE heartbeat_us IS NULL AND finish_seq IS NULL"), "1");
+    s.record_heartbeat(t);
+    s.set_trial_state_values(t, TrialState::PRUNED);
+    EXPECT_NE(raw.scalar("SELECT heartbeat_us FROM trials"), "");
+    EXPECT_EQ(raw.scalar("SELECT finish_seq FROM trials"), "1");
+    EXPECT_EQ(raw.scalar("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'trials_study_finish'"), "1");
   }
   // Reopening an existing file does not add a second version row.
   SQLiteStorage again(path);
@@ -133,11 +142,14 @@ TEST(SQLiteStorage, NewerSchemaRefused) {
   TempDir dir;
   const std::string path = dir.file("newer.db");
   { SQLiteStorage s(path); }
-  RawDb(path).exec("UPDATE autoglm_schema SET version = 2");
+  RawDb(path).exec("UPDATE autoglm_schema SET version = 99");
+  const std::string bytes = read_file(path);
   const std::string msg = message_of<StorageError>([&] { SQLiteStorage s(path); });
-  EXPECT_TRUE(contains(msg, "newer Open-AutoGLM (schema 2 > 1); upgrade autoglm")) << msg;
+  EXPECT_TRUE(contains(msg, "newer Open-AutoGLM (schema 99 > 3); upgrade autoglm")) << msg;
   EXPECT_TRUE(contains(msg, path)) << msg;
-  EXPECT_TRUE(contains(message_of<StorageError>([&] { open_storage("sqlite:///" + path); }), "schema 2 > 1"));
+  EXPECT_TRUE(contains(message_of<StorageError>([&] { open_storage("sqlite:///" + path); }), "schema 99 > 3"));
+  EXPECT_EQ(read_file(path), bytes);
+  EXPECT_EQ(RawDb(path).scalar("SELECT version FROM autoglm_schema"), "99");
 }
 
 TEST(SQLiteStorage, NonDatabaseFileRefusedAndLeftAlone) {
@@ -425,6 +437,92 @@ TEST(SQLiteStorage, SeveralProcessesPopWaitingTrials) {
     EXPECT_EQ(t.state, TrialState::COMPLETE);
     EXPECT_TRUE(t.system_attrs.count("worker"));
   }
+}
+
+TEST(SQLiteStorage, EightProcessesHammeringOneFileLoseNoWrite) {
+  // create / heartbeat / intermediate value / finish from 8 processes at once: every write lands
+  // exactly once, numbers and finish sequences stay distinct and contiguous.
+  TempDir dir;
+  const std::string path = dir.file("hammer.db");
+  const std::string url = "sqlite:///" + path;
+  int64_t study_id;
+  { study_id = open_storage(url)->create_new_study("hammer", kMin); }
+  constexpr int kWorkers = 8, kTrialsEach = 30, kHeartbeats = 3;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto codes = run_in_children(kWorkers, [&](int worker) {
+    auto s = open_storage(url);
+    for (int i = 0; i < kTrialsEach; ++i) {
+      const int64_t t = s->create_new_trial(study_id);
+      s->set_trial_param(t, "i", i, IntDistribution{0, 1000});
+      s->set_trial_user_attr(t, "worker", worker);
+      for (int h = 0; h < kHeartbeats; ++h) {
+        if (!s->record_heartbeat(t)) return 5;
+        s->set_trial_intermediate_value(t, h, worker + 0.01 * i);
+      }
+      if (!s->set_trial_state_values(t, i % 5 == 4 ? TrialState::PRUNED : TrialState::COMPLETE, {1.0 * i})) return 6;
+      if (s->record_heartbeat(t)) return 7;  // finished: refused
+    }
+    return 0;
+  });
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  for (int c : codes) EXPECT_EQ(c, 0);
+  EXPECT_LT(seconds, 10.0);
+
+  constexpr int kTotal = kWorkers * kTrialsEach;
+  auto s = open_storage(url);
+  const auto trials = s->get_all_trials(study_id);
+  ASSERT_EQ(trials.size(), static_cast<size_t>(kTotal));
+  std::set<std::pair<int, int>> seen;  // (worker, i)
+  for (size_t n = 0; n < trials.size(); ++n) {
+    const FrozenTrial& t = trials[n];
+    EXPECT_EQ(t.number, static_cast<int>(n));
+    EXPECT_TRUE(is_finished(t.state));
+    EXPECT_TRUE(t.last_heartbeat);
+    EXPECT_EQ(t.intermediate_values.size(), static_cast<size_t>(kHeartbeats));
+    EXPECT_TRUE(seen.insert({t.user_attrs.at("worker").get<int>(), static_cast<int>(t.params.at("i"))}).second);
+  }
+  EXPECT_EQ(seen.size(), static_cast<size_t>(kTotal));
+  RawDb raw(path);
+  EXPECT_EQ(raw.scalar("SELECT COUNT(DISTINCT finish_seq) FROM trials"), std::to_string(kTotal));
+  EXPECT_EQ(raw.scalar("SELECT MIN(finish_seq) || '-' || MAX(finish_seq) FROM trials"), "1-" + std::to_string(kTotal));
+  EXPECT_EQ(raw.scalar("SELECT COUNT(*) FROM trial_intermediate_values"), std::to_string(kTotal * kHeartbeats));
+  // Finishing order is commit order: each worker's own trials appear in its own order.
+  int64_t last = 0;
+  auto finished = s->get_finished_trials_after(study_id, 0, kTotal + 10, &last);
+  ASSERT_EQ(finished.size(), static_cast<size_t>(kTotal));
+  EXPECT_EQ(last, kTotal);
+  std::map<int, int> next_i;
+  for (const auto& t : finished) {
+    const int worker = t.user_attrs.at("worker").get<int>();
+    EXPECT_EQ(static_cast<int>(t.params.at("i")), next_i[worker]++) << "worker " << worker;
+  }
+}
+
+TEST(SQLiteStorage, GetAllTrialsReadsLargeStudiesInPages) {
+  // More trials than one page, with a state filter that leaves some pages empty.
+  TempDir dir;
+  SQLiteStorage s(dir.file("pages.db"));
+  const int64_t id = s.create_new_study("pages", kMin);
+  const int n = SQLiteStorage::kTrialsPerPage * 2 + 17;
+  FrozenTrial done;
+  done.state = TrialState::COMPLETE;
+  done.values = {1.0};
+  for (int i = 0; i < n; ++i) {
+    done.values[0] = i;
+    s.create_new_trial(id, done);
+  }
+  s.set_trial_intermediate_value(s.create_new_trial(id), 3, 0.5);  // number n, RUNNING
+  const auto all = s.get_all_trials(id);
+  ASSERT_EQ(all.size(), static_cast<size_t>(n + 1));
+  for (int i = 0; i < n; ++i) {
+    ASSERT_EQ(all[i].number, i);
+    ASSERT_EQ(all[i].values, std::vector<double>{static_cast<double>(i)});
+  }
+  EXPECT_EQ(all[n].intermediate_values.at(3), 0.5);
+  const auto running = s.get_all_trials(id, std::vector<TrialState>{TrialState::RUNNING});
+  ASSERT_EQ(running.size(), 1u);
+  EXPECT_EQ(running[0].number, n);
+  EXPECT_EQ(s.get_all_trials(id, std::vector<TrialState>{TrialState::COMPLETE}).size(), static_cast<size_t>(n));
 }
 
 }  // namespace

@@ -3,10 +3,15 @@
 // fresh storage (and a fresh temporary directory for file-backed ones).
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <fstream>
 #include <limits>
 #include <memory>
 #include <mutex>
@@ -584,6 +589,451 @@ TEST_P(StorageConformance, UrlIsReported) {
   EXPECT_FALSE(s().url().empty());
   EXPECT_EQ(s().url().find('\n'), std::string::npos);
 }
+
+// ---------------------------------------------------------------- heartbeats, stale trials, retries
+
+void sleep_seconds(double s) { std::this_thread::sleep_for(std::chrono::duration<double>(s)); }
+
+TEST_P(StorageConformance, HeartbeatsOnlyWhileRunning) {
+  const int64_t id = s().create_new_study("hb", kMin);
+  const int64_t t = s().create_new_trial(id);
+  EXPECT_FALSE(s().get_trial(t).last_heartbeat);  // none before the first heartbeat
+
+  const auto before = Clock::now() - std::chrono::milliseconds(1);
+  EXPECT_TRUE(s().record_heartbeat(t));
+  const FrozenTrial first = s().get_trial(t);
+  ASSERT_TRUE(first.last_heartbeat);
+  EXPECT_GE(*first.last_heartbeat, before);
+  EXPECT_LE(*first.last_heartbeat, Clock::now() + std::chrono::milliseconds(1));
+  EXPECT_EQ(s().get_all_trials(id).at(0).last_heartbeat, first.last_heartbeat);
+
+  sleep_seconds(0.01);
+  EXPECT_TRUE(s().record_heartbeat(t));
+  const auto second = s().get_trial(t).last_heartbeat;
+  ASSERT_TRUE(second);
+  EXPECT_GT(*second, *first.last_heartbeat);
+
+  // After the trial finished, heartbeats are refused and nothing changes.
+  ASSERT_TRUE(s().set_trial_state_values(t, TrialState::COMPLETE, {1.0}));
+  EXPECT_FALSE(s().record_heartbeat(t));
+  EXPECT_EQ(s().get_trial(t).last_heartbeat, second);
+
+  // A WAITING trial records none either; it gets one once it runs.
+  const int64_t w = waiting_trial(id);
+  EXPECT_FALSE(s().record_heartbeat(w));
+  EXPECT_FALSE(s().get_trial(w).last_heartbeat);
+  ASSERT_EQ(s().pop_waiting_trial(id), w);
+  EXPECT_TRUE(s().record_heartbeat(w));
+  EXPECT_TRUE(s().get_trial(w).last_heartbeat);
+
+  EXPECT_THROW(s().record_heartbeat(987654), NotFoundError);
+}
+
+TEST_P(StorageConformance, StaleTrialsAreRunningWithOldHeartbeats) {
+  const int64_t id = s().create_new_study("stale", kMin);
+  const int64_t other = s().create_new_study("other", kMin);
+  const int64_t a = s().create_new_trial(id);          // heartbeat, then silent: stale
+  const int64_t no_hb = s().create_new_trial(id);      // never a heartbeat: not included
+  const int64_t fresh = s().create_new_trial(id);      // heartbeat again after the sleep
+  const int64_t done = s().create_new_trial(id);       // heartbeat, then finished
+  const int64_t e = s().create_new_trial(id);          // stale too
+  const int64_t elsewhere = s().create_new_trial(other);  // stale, but in another study
+  for (int64_t t : {a, fresh, done, e, elsewhere}) ASSERT_TRUE(s().record_heartbeat(t));
+  ASSERT_TRUE(s().set_trial_state_values(done, TrialState::COMPLETE, {0.0}));
+  waiting_trial(id);
+  EXPECT_TRUE(s().get_stale_trial_ids(id, 5.0).empty());  // all heartbeats are fresh (a loose bound: loaded CI)
+
+  sleep_seconds(0.2);
+  ASSERT_TRUE(s().record_heartbeat(fresh));
+  EXPECT_EQ(s().get_stale_trial_ids(id, 0.05), (std::vector<int64_t>{a, e}));
+  EXPECT_EQ(s().get_stale_trial_ids(other, 0.05), (std::vector<int64_t>{elsewhere}));
+  EXPECT_TRUE(s().get_stale_trial_ids(id, 60.0).empty());
+  EXPECT_EQ(s().get_trial(no_hb).state, TrialState::RUNNING);
+  EXPECT_THROW(s().get_stale_trial_ids(987654, 0.05), NotFoundError);
+}
+
+TEST_P(StorageConformance, FailRunningTrialEnqueuesRetries) {
+  const int64_t id = s().create_new_study("retry", kMin);
+  s().create_new_trial(id);  // number 0, stays RUNNING
+  const int64_t t = s().create_new_trial(id);  // number 1
+  s().set_trial_param(t, "x", 0.5, flt(0, 1));
+  s().set_trial_param(t, "n", 3, IntDistribution{1, 4});
+  s().set_trial_param(t, "opt", 1, CategoricalDistribution{{std::string("adam"), std::string("sgd")}});
+  s().set_trial_user_attr(t, "owner", "ünï");
+  s().set_trial_user_attr(t, "cfg", json{{"a", {1, 2}}});
+  ASSERT_TRUE(s().record_heartbeat(t));
+
+  // A fresh heartbeat protects it from a stale-trial sweep...
+  EXPECT_EQ(s().fail_running_trial(t, "stale", 2, 60.0), std::nullopt);
+  EXPECT_EQ(s().get_trial(t).state, TrialState::RUNNING);
+  // ... but not from its own worker failing it.
+  auto failed = s().fail_running_trial(t, "worker died", 2);
+  ASSERT_TRUE(failed);
+  EXPECT_EQ(failed->trial_id, t);
+  EXPECT_EQ(failed->number, 1);
+  ASSERT_TRUE(failed->retry_number);
+  EXPECT_EQ(*failed->retry_number, 2);
+  FrozenTrial got = s().get_trial(t);
+  EXPECT_EQ(got.state, TrialState::FAIL);
+  EXPECT_TRUE(got.datetime_complete);
+  EXPECT_EQ(got.system_attrs.at("fail_reason"), "worker died");
+  EXPECT_EQ(got.params.size(), 3u);
+
+  const int64_t r1 = s().get_trial_id_from_study_id_trial_number(id, 2);
+  FrozenTrial retry = s().get_trial(r1);
+  EXPECT_EQ(retry.state, TrialState::WAITING);
+  EXPECT_TRUE(retry.params.empty());
+  EXPECT_EQ(retry.system_attrs.at("fixed_params"), (json{{"x", 0.5}, {"n", 3}, {"opt", "sgd"}}));
+  EXPECT_EQ(retry.system_attrs.at(kRetryOfAttr), 1);
+  EXPECT_EQ(retry.system_attrs.at(kRetryCountAttr), 1);
+  EXPECT_EQ(retry.user_attrs, got.user_attrs);
+  EXPECT_FALSE(retry.last_heartbeat);
+  // Failing it again changes nothing.
+  EXPECT_EQ(s().fail_running_trial(t, "again", 2), std::nullopt);
+  EXPECT_EQ(s().get_n_trials(id), 3);
+  // Not RUNNING (WAITING): nothing either.
+  EXPECT_EQ(s().fail_running_trial(r1, "waiting", 2), std::nullopt);
+
+  // The retry runs (with the fixed values) and fails too: a retry of the retry, count 2.
+  ASSERT_EQ(s().pop_waiting_trial(id), r1);
+  s().set_trial_param(r1, "x", 0.5, flt(0, 1));
+  auto failed2 = s().fail_running_trial(r1, "oom", 2);
+  ASSERT_TRUE(failed2 && failed2->retry_number);
+  EXPECT_EQ(failed2->number, 2);
+  const FrozenTrial retry2 = s().get_trial(s().get_trial_id_from_study_id_trial_number(id, *failed2->retry_number));
+  EXPECT_EQ(retry2.system_attrs.at(kRetryOfAttr), 2);
+  EXPECT_EQ(retry2.system_attrs.at(kRetryCountAttr), 2);
+  EXPECT_EQ(retry2.system_attrs.at("fixed_params"), (json{{"x", 0.5}}));
+  EXPECT_EQ(retry2.user_attrs, got.user_attrs);
+
+  // Its failure reaches max_retries: FAIL without a further retry.
+  ASSERT_EQ(s().pop_waiting_trial(id), retry2.trial_id);
+  auto failed3 = s().fail_running_trial(retry2.trial_id, "oom again", 2);
+  ASSERT_TRUE(failed3);
+  EXPECT_EQ(failed3->retry_number, std::nullopt);
+  EXPECT_EQ(s().get_trial(retry2.trial_id).state, TrialState::FAIL);
+  EXPECT_EQ(s().get_n_trials(id), 4);
+  EXPECT_EQ(s().get_n_trials(id, std::vector<TrialState>{TrialState::WAITING}), 0);
+
+  // max_retries 0: no retry at all.
+  const int64_t once = s().create_new_trial(id);
+  auto no_retry = s().fail_running_trial(once, "no retries", 0);
+  ASSERT_TRUE(no_retry);
+  EXPECT_EQ(no_retry->retry_number, std::nullopt);
+  EXPECT_EQ(s().get_n_trials(id), 5);
+
+  EXPECT_THROW(s().fail_running_trial(987654, "x", 1), NotFoundError);
+}
+
+TEST_P(StorageConformance, FailStaleTrialNeedsAnOldHeartbeat) {
+  const int64_t id = s().create_new_study("stale-fail", kMin);
+  const int64_t no_hb = s().create_new_trial(id);
+  const int64_t t = s().create_new_trial(id);
+  ASSERT_TRUE(s().record_heartbeat(t));
+  EXPECT_EQ(s().fail_running_trial(t, "stale", 1, 5.0), std::nullopt);  // fresh
+  sleep_seconds(0.2);
+  EXPECT_EQ(s().fail_running_trial(no_hb, "stale", 1, 0.05), std::nullopt);  // no heartbeat: never stale
+  EXPECT_EQ(s().get_trial(no_hb).state, TrialState::RUNNING);
+  auto failed = s().fail_running_trial(t, "stale", 1, 0.05);
+  ASSERT_TRUE(failed);
+  EXPECT_EQ(failed->retry_number, 2);
+  EXPECT_EQ(s().get_trial(t).system_attrs.at("fail_reason"), "stale");
+  EXPECT_TRUE(s().get_stale_trial_ids(id, 0.05).empty());
+}
+
+TEST_P(StorageConformance, OneOfManyThreadsFailsAStaleTrial) {
+  const int64_t id = s().create_new_study("race", kMin);
+  for (int round = 0; round < 3; ++round) {
+    const int64_t t = s().create_new_trial(id);
+    s().set_trial_param(t, "x", 0.25, flt(0, 1));
+    ASSERT_TRUE(s().record_heartbeat(t));
+    sleep_seconds(0.1);
+    std::atomic<int> winners{0};
+    std::mutex mu;
+    std::vector<int> retry_numbers;  // GUARDED_BY(mu)
+    std::vector<std::thread> threads;
+    for (int k = 0; k < 8; ++k) {
+      threads.emplace_back([&] {
+        if (auto f = storage_->fail_running_trial(t, "stale", 3, 0.05)) {
+          ++winners;
+          std::lock_guard<std::mutex> lock(mu);
+          if (f->retry_number) retry_numbers.push_back(*f->retry_number);
+        }
+      });
+    }
+    for (auto& th : threads) th.join();
+    EXPECT_EQ(winners.load(), 1);
+    ASSERT_EQ(retry_numbers.size(), 1u);
+    const auto waiting = s().get_all_trials(id, std::vector<TrialState>{TrialState::WAITING});
+    ASSERT_EQ(waiting.size(), 1u);  // exactly one retry exists
+    EXPECT_EQ(waiting[0].number, retry_numbers[0]);
+    EXPECT_EQ(waiting[0].system_attrs.at(kRetryOfAttr), s().get_trial(t).number);
+    EXPECT_EQ(waiting[0].system_attrs.at("fixed_params"), (json{{"x", 0.25}}));
+    ASSERT_EQ(s().pop_waiting_trial(id), waiting[0].trial_id);
+    ASSERT_TRUE(s().set_trial_state_values(waiting[0].trial_id, TrialState::COMPLETE, {0.0}));
+  }
+  EXPECT_EQ(s().get_n_trials(id, std::vector<TrialState>{TrialState::FAIL}), 3);
+}
+
+// ---------------------------------------------------------------- finished trials, incrementally
+
+// Every finished trial of `study_id` after `after`, read in pages of `limit`.
+std::vector<FrozenTrial> read_finished(Storage& s, int64_t study_id, int64_t after, int limit, int64_t* last) {
+  std::vector<FrozenTrial> out;
+  *last = after;
+  for (;;) {
+    auto page = s.get_finished_trials_after(study_id, *last, limit, last);
+    EXPECT_LE(page.size(), static_cast<size_t>(limit));
+    if (page.empty()) return out;
+    out.insert(out.end(), page.begin(), page.end());
+  }
+}
+
+TEST_P(StorageConformance, FinishedTrialsAfterInFinishingOrder) {
+  const int64_t id = s().create_new_study("finished", kMin);
+  std::vector<int64_t> ids;
+  for (int i = 0; i < 10; ++i) {
+    ids.push_back(s().create_new_trial(id));
+    s().set_trial_param(ids.back(), "x", 0.1 * i, flt(0, 1));
+  }
+  int64_t last = -7;
+  EXPECT_TRUE(s().get_finished_trials_after(id, 0, 5, &last).empty());
+  EXPECT_EQ(last, -7);  // unchanged when none
+
+  // Finish in an order unrelated to the numbers, with every finished state.
+  const std::vector<int> order{3, 1, 4, 0, 9, 2, 6};
+  std::vector<int> want;
+  for (size_t k = 0; k < order.size(); ++k) {
+    const TrialState st = k % 3 == 0 ? TrialState::COMPLETE : k % 3 == 1 ? TrialState::PRUNED : TrialState::FAIL;
+    ASSERT_TRUE(s().set_trial_state_values(ids[order[k]], st, {static_cast<double>(order[k])}));
+    want.push_back(order[k]);
+    if (k == 3) {
+      // A template created finished gets the next sequence too (number 10); WAITING ones none.
+      FrozenTrial tmpl;
+      tmpl.state = TrialState::COMPLETE;
+      tmpl.values = {42.0};
+      s().create_new_trial(id, tmpl);
+      want.push_back(10);
+      waiting_trial(id);
+    }
+  }
+  ASSERT_EQ(want.size(), 8u);
+
+  // Pages of 3: sequences 1..3, 4..6, 7..8.
+  std::vector<int> seen;
+  std::vector<int64_t> lasts;
+  int64_t cursor = 0;
+  for (;;) {
+    auto page = s().get_finished_trials_after(id, cursor, 3, &cursor);
+    if (page.empty()) break;
+    EXPECT_LE(page.size(), 3u);
+    lasts.push_back(cursor);
+    for (const auto& t : page) {
+      seen.push_back(t.number);
+      expect_same_trial(t, s().get_trial(t.trial_id));  // full snapshots
+      EXPECT_TRUE(is_finished(t.state));
+    }
+  }
+  EXPECT_EQ(seen, want);
+  EXPECT_EQ(lasts, (std::vector<int64_t>{3, 6, 8}));
+  EXPECT_EQ(cursor, 8);
+
+  // Starting in the middle; a large limit.
+  auto tail = s().get_finished_trials_after(id, 5, 100, &last);
+  ASSERT_EQ(tail.size(), 3u);
+  EXPECT_EQ(tail[0].number, want[5]);
+  EXPECT_EQ(last, 8);
+  // New finishes continue the sequence.
+  ASSERT_TRUE(s().set_trial_state_values(ids[5], TrialState::COMPLETE, {5.0}));
+  auto next = s().get_finished_trials_after(id, 8, 10, &last);
+  ASSERT_EQ(next.size(), 1u);
+  EXPECT_EQ(next[0].number, 5);
+  EXPECT_EQ(last, 9);
+  // A retry's failed trial is sequenced when fail_running_trial fails it.
+  ASSERT_TRUE(s().fail_running_trial(ids[7], "gone", 0));
+  next = s().get_finished_trials_after(id, 9, 10, &last);
+  ASSERT_EQ(next.size(), 1u);
+  EXPECT_EQ(next[0].number, 7);
+  EXPECT_EQ(next[0].state, TrialState::FAIL);
+  EXPECT_EQ(last, 10);
+
+  EXPECT_THROW(s().get_finished_trials_after(987654, 0, 10, &last), NotFoundError);
+}
+
+TEST_P(StorageConformance, FinishSequenceIsPerStudy) {
+  const int64_t a = s().create_new_study("a", kMin);
+  const int64_t b = s().create_new_study("b", kMin);
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_TRUE(s().set_trial_state_values(s().create_new_trial(a), TrialState::COMPLETE, {1.0 * i}));
+    ASSERT_TRUE(s().set_trial_state_values(s().create_new_trial(b), TrialState::FAIL));
+    ASSERT_TRUE(s().set_trial_state_values(s().create_new_trial(b), TrialState::PRUNED));
+  }
+  int64_t last_a = 0, last_b = 0;
+  auto fa = read_finished(s(), a, 0, 2, &last_a);
+  auto fb = read_finished(s(), b, 0, 3, &last_b);
+  EXPECT_EQ(last_a, 4);
+  EXPECT_EQ(last_b, 8);
+  ASSERT_EQ(fa.size(), 4u);
+  ASSERT_EQ(fb.size(), 8u);
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(fa[i].number, i);
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(fb[i].number, i);
+  // Deleting a study leaves the other's sequence alone.
+  s().delete_study(a);
+  ASSERT_TRUE(s().set_trial_state_values(s().create_new_trial(b), TrialState::COMPLETE, {0.0}));
+  auto more = s().get_finished_trials_after(b, 8, 5, &last_b);
+  ASSERT_EQ(more.size(), 1u);
+  EXPECT_EQ(last_b, 9);
+}
+
+TEST_P(StorageConformance, PollingReaderSeesEveryFinishedTrialOnce) {
+  const int64_t id = s().create_new_study("poll", kMin);
+  constexpr int kThreads = 4, kEach = 25;
+  std::atomic<int> writers_done{0};
+  std::vector<std::thread> threads;
+  for (int k = 0; k < kThreads; ++k) {
+    threads.emplace_back([&, k] {
+      for (int i = 0; i < kEach; ++i) {
+        const int64_t t = storage_->create_new_trial(id);
+        storage_->set_trial_user_attr(t, "writer", k);
+        storage_->set_trial_state_values(t, i % 4 == 3 ? TrialState::PRUNED : TrialState::COMPLETE, {1.0 * i});
+      }
+      ++writers_done;
+    });
+  }
+  std::map<int64_t, int> times_seen;
+  int64_t cursor = 0;
+  for (;;) {
+    const bool done = writers_done.load() == kThreads;  // read before polling: a last poll after the end
+    int64_t before = cursor;
+    auto page = s().get_finished_trials_after(id, cursor, 7, &cursor);
+    EXPECT_LE(page.size(), 7u);
+    EXPECT_EQ(cursor - before, static_cast<int64_t>(page.size()));  // no gaps in the sequence
+    for (const auto& t : page) {
+      ++times_seen[t.trial_id];
+      EXPECT_TRUE(is_finished(t.state));
+      EXPECT_TRUE(t.user_attrs.count("writer"));
+    }
+    if (done && page.empty()) break;
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(times_seen.size(), static_cast<size_t>(kThreads * kEach));
+  for (const auto& [trial_id, n] : times_seen) EXPECT_EQ(n, 1) << "trial id " << trial_id;
+  EXPECT_EQ(cursor, kThreads * kEach);
+}
+
+// ---------------------------------------------------------------- several processes
+
+// Runs `work(worker)` in `n` forked children (each opens its own storage from a URL); returns their
+// exit codes. Children leave with _exit: no gtest teardown, no destructors of the parent's objects.
+template <typename F>
+std::vector<int> run_in_children(int n, F work) {
+  std::vector<pid_t> pids;
+  for (int k = 0; k < n; ++k) {
+    const pid_t pid = fork();
+    if (pid == 0) {
+      int rc = 0;
+      try {
+        rc = work(k);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "worker %d: %s\n", k, e.what());
+        rc = 3;
+      }
+      _exit(rc);
+    }
+    pids.push_back(pid);
+  }
+  std::vector<int> codes;
+  for (pid_t pid : pids) {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    codes.push_back(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+  }
+  return codes;
+}
+
+TEST_P(StorageConformance, SeveralProcessesCreateAndPopTrials) {
+  if (!GetParam().url) GTEST_SKIP() << GetParam().name << " cannot be opened from another process";
+  const std::string url = GetParam().url(dir_);
+  const int64_t id = s().create_new_study("procs", kMin);
+  constexpr int kWorkers = 6, kCreateEach = 50, kWaiting = 100;
+  std::set<int64_t> waiting_ids;
+  for (int i = 0; i < kWaiting; ++i) waiting_ids.insert(waiting_trial(id));
+
+  auto codes = run_in_children(kWorkers, [&](int worker) {
+    auto st = open_storage(url);
+    std::ofstream report(dir_.file("popped-" + std::to_string(worker) + ".txt"));
+    int created = 0;
+    bool queue_empty = false;
+    while (created < kCreateEach || !queue_empty) {
+      if (created < kCreateEach) {
+        const int64_t t = st->create_new_trial(id);
+        st->set_trial_user_attr(t, "creator", worker);
+        st->set_trial_state_values(t, TrialState::COMPLETE, {1.0 * created++});
+      }
+      if (!queue_empty) {
+        if (auto t = st->pop_waiting_trial(id)) {
+          report << *t << "\n" << std::flush;
+          // A trial handed out twice would be finished twice: the second throws and the child exits 3.
+          st->set_trial_state_values(*t, TrialState::COMPLETE, {-1.0});
+        } else {
+          queue_empty = true;
+        }
+      }
+    }
+    return report ? 0 : 4;
+  });
+  for (int c : codes) EXPECT_EQ(c, 0);
+
+  std::multiset<int64_t> popped;
+  for (int k = 0; k < kWorkers; ++k) {
+    std::ifstream in(dir_.file("popped-" + std::to_string(k) + ".txt"));
+    for (int64_t t; in >> t;) popped.insert(t);
+  }
+  EXPECT_EQ(popped.size(), static_cast<size_t>(kWaiting));
+  EXPECT_EQ(std::set<int64_t>(popped.begin(), popped.end()), waiting_ids);  // each exactly once
+
+  const auto trials = s().get_all_trials(id);
+  ASSERT_EQ(trials.size(), static_cast<size_t>(kWaiting + kWorkers * kCreateEach));
+  std::map<int, int> created_by;
+  for (size_t n = 0; n < trials.size(); ++n) {
+    EXPECT_EQ(trials[n].number, static_cast<int>(n));  // distinct and contiguous
+    EXPECT_EQ(trials[n].state, TrialState::COMPLETE);
+    if (trials[n].user_attrs.count("creator")) ++created_by[trials[n].user_attrs.at("creator").get<int>()];
+  }
+  ASSERT_EQ(created_by.size(), static_cast<size_t>(kWorkers));
+  for (const auto& [worker, n] : created_by) EXPECT_EQ(n, kCreateEach) << "worker " << worker;
+  int64_t last = 0;
+  EXPECT_EQ(read_finished(s(), id, 0, 64, &last).size(), trials.size());
+  EXPECT_EQ(last, static_cast<int64_t>(trials.size()));
+}
+
+TEST_P(StorageConformance, SeveralProcessesSweepStaleTrialsOnce) {
+  if (!GetParam().url) GTEST_SKIP() << GetParam().name << " cannot be opened from another process";
+  const std::string url = GetParam().url(dir_);
+  const int64_t id = s().create_new_study("sweep", kMin);
+  constexpr int kStale = 20, kWorkers = 4;
+  for (int i = 0; i < kStale; ++i) ASSERT_TRUE(s().record_heartbeat(s().create_new_trial(id)));
+  sleep_seconds(0.1);
+  auto codes = run_in_children(kWorkers, [&](int worker) {
+    auto st = open_storage(url);
+    std::ofstream report(dir_.file("failed-" + std::to_string(worker) + ".txt"));
+    for (int64_t t : st->get_stale_trial_ids(id, 0.05)) {
+      if (st->fail_running_trial(t, "stale", 1, 0.05)) report << t << "\n";
+    }
+    return report ? 0 : 4;
+  });
+  for (int c : codes) EXPECT_EQ(c, 0);
+  std::multiset<int64_t> failed;
+  for (int k = 0; k < kWorkers; ++k) {
+    std::ifstream in(dir_.file("failed-" + std::to_string(k) + ".txt"));
+    for (int64_t t; in >> t;) failed.insert(t);
+  }
+  EXPECT_EQ(failed.size(), static_cast<size_t>(kStale));
+  EXPECT_EQ(std::set<int64_t>(failed.begin(), failed.end()).size(), static_cast<size_t>(kStale));
+  EXPECT_EQ(s().get_n_trials(id, std::vector<TrialState>{TrialState::FAIL}), kStale);
+  EXPECT_EQ(s().get_n_trials(id, std::vector<TrialState>{TrialState::WAITING}), kStale);  // one retry each
+}
+
 
 INSTANTIATE_TEST_SUITE_P(
     Backends, StorageConformance,
