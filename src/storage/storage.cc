@@ -8,6 +8,7 @@
 
 #include "autoglm/error.h"
 #include "storage/in_memory_storage.h"
+#include "storage/postgresql_storage.h"
 #include "storage/sqlite_storage.h"
 #include "storage/storage_internal.h"
 
@@ -34,7 +35,8 @@ namespace {
 
 constexpr const char* kSupportedForms =
     "use \"\" or \":memory:\" (in-memory), \"sqlite:///relative/path.db\", "
-    "\"sqlite:////absolute/path.db\", or a file path ending in .db or .sqlite3";
+    "\"sqlite:////absolute/path.db\", a file path ending in .db or .sqlite3, or "
+    "\"postgresql://user:password@host:port/database\"";
 
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -92,13 +94,36 @@ std::shared_ptr<Storage> open_storage(const std::string& url, const StorageOpenO
                       (rest.empty() ? std::string("path/to.db") : rest) +
                       " (three slashes; four for an absolute path)");
   }
-  if (scheme == "postgresql" || scheme == "postgres" || scheme.rfind("postgresql+", 0) == 0) {
-    throw ConfigError("storage URL '" + shown + "': PostgreSQL storage is not supported yet; " + kSupportedForms);
+  if (scheme == "postgresql" || scheme == "postgres") return std::make_shared<PostgreSQLStorage>(url, options);
+  if (scheme.rfind("postgresql+", 0) == 0) {  // SQLAlchemy's driver suffix
+    throw ConfigError("storage URL '" + shown + "': drop the driver suffix '" + scheme.substr(10) +
+                      "' (write postgresql://...); " + kSupportedForms);
   }
   if (!scheme.empty()) {
     throw ConfigError("storage URL '" + shown + "': unsupported scheme '" + scheme + "'; " + kSupportedForms);
   }
   throw ConfigError("storage URL '" + shown + "' is not recognised; " + kSupportedForms);
+}
+
+int retry_count_of(const FrozenTrial& trial) {
+  auto it = trial.system_attrs.find(kRetryCountAttr);
+  return it != trial.system_attrs.end() && it->second.is_number_integer() ? it->second.get<int>() : 0;
+}
+
+FrozenTrial retry_template(const FrozenTrial& failed) {
+  FrozenTrial t;
+  t.state = TrialState::WAITING;
+  // Its fixed parameters (when it was itself enqueued or a retry that failed before suggesting
+  // them), then the parameters it sampled.
+  nlohmann::json fixed = nlohmann::json::object();
+  if (auto it = failed.system_attrs.find("fixed_params"); it != failed.system_attrs.end() && it->second.is_object())
+    fixed = it->second;
+  for (const auto& [name, value] : failed.external_params()) fixed[name] = to_json(value);
+  t.system_attrs["fixed_params"] = std::move(fixed);
+  t.system_attrs[kRetryOfAttr] = failed.number;
+  t.system_attrs[kRetryCountAttr] = retry_count_of(failed) + 1;
+  t.user_attrs = failed.user_attrs;
+  return t;
 }
 
 namespace storage_internal {
@@ -128,23 +153,6 @@ std::string redact_url(const std::string& url) {
     pos = value + 3;
   }
   return out;
-}
-
-int retry_count_of(const FrozenTrial& trial) {
-  auto it = trial.system_attrs.find(kRetryCountAttr);
-  return it != trial.system_attrs.end() && it->second.is_number_integer() ? it->second.get<int>() : 0;
-}
-
-FrozenTrial retry_template(const FrozenTrial& failed) {
-  FrozenTrial t;
-  t.state = TrialState::WAITING;
-  nlohmann::json fixed = nlohmann::json::object();
-  for (const auto& [name, value] : failed.external_params()) fixed[name] = to_json(value);
-  t.system_attrs["fixed_params"] = std::move(fixed);
-  t.system_attrs[kRetryOfAttr] = failed.number;
-  t.system_attrs[kRetryCountAttr] = retry_count_of(failed) + 1;
-  t.user_attrs = failed.user_attrs;
-  return t;
 }
 
 std::string incompatible_param_message(const std::string& param_name, const std::string& study_name,
