@@ -12,13 +12,20 @@ APT_PACKAGES=(
   build-essential cmake g++ pkg-config git
   libgtest-dev libgmock-dev googletest
   nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libeigen3-dev liblbfgspp-dev libdlib-dev
-  libsqlite3-dev sqlite3
+  libsqlite3-dev sqlite3 postgresql libpqxx-dev
   libtorch-dev libopenblas0-pthread
-  python3 python3-optuna python3-numpy python3-scipy
+  python3 python3-optuna python3-numpy python3-scipy python3-psycopg2 time
+  slurmctld slurmd slurm-client munge
 )
+# Slurm and munge: the Slurm launcher's end-to-end tests (tests/e2e/slurm_test.cc) start a private
+# single-node cluster on loopback with scripts/test_slurm.sh; nothing system-wide is configured.
+# python3-psycopg2 (Optuna's RDBStorage on postgresql+psycopg2://) and GNU time (peak RSS,
+# /usr/bin/time -f %M) are used by the throughput benchmark bench/throughput.sh.
 # python3-optuna is used under Debian's interpreter (/usr/bin/python3) by the generator scripts
 # that write the parity data in tests/data/ (scripts/gen_*.py; the tests read the data) and by
 # the benchmark (bench/), whose statistics use python3-scipy; dlib is the benchmark's other anchor.
+# postgresql gives the server binaries (initdb, pg_ctl) that scripts/test_pg.sh runs for the
+# PostgreSQL storage tests; libpqxx-dev is the client library of the PostgreSQL storage.
 # Node.js/npm fetch the pinned data sets; Debian's packages are used only when no npm is present
 # (a machine may already carry a newer Node.js from elsewhere, whose npm conflicts with Debian's).
 command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)

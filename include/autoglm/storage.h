@@ -55,6 +55,12 @@ struct StudySummary {
   std::optional<Clock::time_point> datetime_start;  ///< Start of the first trial.
 };
 
+/// A cross-process lock on one study, released when destroyed (Storage::lock_study).
+class StudyLock {
+ public:
+  virtual ~StudyLock() = default;
+};
+
 class Storage {
  public:
   virtual ~Storage() = default;
@@ -136,6 +142,17 @@ class Storage {
   /// processes commit meanwhile. Throws NotFoundError for an unknown study.
   virtual std::vector<FrozenTrial> get_finished_trials_after(int64_t study_id, int64_t after_sequence, int limit,
                                                              int64_t* last_sequence) = 0;
+
+  /// Serializes, across processes and machines, a decision that reads the study and then writes
+  /// to it (the CLI's "count the trials, then start one", so that workers together stop at
+  /// exactly the target). Blocks until the lock is held; the guard releases it. Returns nullptr
+  /// when the back end offers none: in-memory (one process), SQLite (the CLI locks the
+  /// database's directory with flock instead). PostgreSQL: a session advisory lock keyed by the
+  /// study id (if the connection drops while it is held, the lock is lost with it).
+  virtual std::unique_ptr<StudyLock> lock_study(int64_t study_id) {
+    (void)study_id;
+    return nullptr;
+  }
 
   /// Human-readable location without credentials ("sqlite:///x.db", ":memory:").
   virtual std::string url() const = 0;

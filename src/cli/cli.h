@@ -25,6 +25,10 @@ inline constexpr int kExitFailure = 1;    ///< The run went wrong after validati
 inline constexpr int kExitUsage = 2;      ///< Bad input: nothing was written.
 inline constexpr int kExitInterrupted = 130;  ///< Ctrl-C (128 + SIGINT).
 
+/// Study system attr set by `autoglm cancel` (true): workers start no new trial; `autoglm tune`
+/// clears it.
+inline constexpr const char* kStopRequestedAttr = "stop_requested";
+
 /// Storage URL used when neither --storage nor the config's `storage` is given.
 inline constexpr const char* kDefaultStorage = "sqlite:///autoglm.db";
 

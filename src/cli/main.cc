@@ -1,10 +1,16 @@
 // `autoglm`: the command-line front end (docs/cli.md).
 //
 //   autoglm tune CONFIG.yaml [--storage URL] [--study NAME] [--n-trials N] [--timeout DURATION]
-//                            [--n-jobs N] [--seed S]
+//                            [--n-complete N] [--n-jobs N] [--seed S]
+//                            [--launcher local|slurm [--workers N] [--gpus-per-trial G] [--partition P] [--time T]]
+//   autoglm worker --study NAME [--storage URL | $AUTOGLM_STORAGE] [--n-trials N | --n-complete N]
+//                  [--n-jobs N] [--timeout DURATION] [--gpus LIST]   (join a study from any machine)
+//   autoglm retry --study NAME [--storage URL] [--state FAIL|PRUNED]   (re-enqueue trials in bulk)
 //   autoglm studies [--storage URL] [--format table|json]
 //   autoglm trials --study NAME [--storage URL] [--state S] [--format table|csv|json]
 //   autoglm best --study NAME [--storage URL] [--format text|json] [--weights NAME=W,...] [--top N]
+//   autoglm status --study NAME [--storage URL] [--format text|json]   (trials, workers, Slurm jobs)
+//   autoglm cancel --study NAME [--storage URL]   (scancel the study's Slurm jobs, stop its workers)
 //   autoglm train WORKLOAD ARGS...      (execs autoglm-train beside this binary)
 //   autoglm --version | --help | VERB --help
 //
@@ -12,6 +18,7 @@
 // 130 interrupted by Ctrl-C (143 by SIGTERM).
 #include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
@@ -100,6 +107,33 @@ int main(int argc, char** argv) {
       tune_cmd->add_option("--timeout", timeout, "Stop starting trials after this long: seconds, or 90s, 30m, 2h, 1d");
   auto* o_jobs = tune_cmd->add_option("--n-jobs", n_jobs, "Trials run in parallel (default: the config's n_jobs, else 1)");
   auto* o_seed = tune_cmd->add_option("--seed", seed, "Sampler seed, >= 0 (overrides the config)");
+  int n_complete = 0;
+  auto* o_complete = tune_cmd->add_option(
+      "--n-complete", n_complete,
+      "Run until the study has N COMPLETE trials (failed, pruned and interrupted trials are replaced); exclusive with "
+      "--n-trials");
+  // Slurm launcher (docs/cli.md, "On a Slurm cluster"; src/cli/slurm.cc).
+  tune_cmd->add_option("--launcher", tune.launcher, "Where trials run: local (this process) or slurm (a job array of workers)")
+      ->check(CLI::IsMember({"local", "slurm"}))
+      ->capture_default_str();
+  auto* o_workers = tune_cmd->add_option("--workers", tune.slurm.workers, "With --launcher slurm: array tasks, one worker each (default 1)");
+  auto* o_gpus_pt = tune_cmd->add_option("--gpus-per-trial", tune.slurm.gpus_per_trial,
+                                         "With --launcher slurm: GPUs per trial; each worker asks for n_jobs x G (default 0)");
+  auto* o_partition = tune_cmd->add_option("--partition", tune.slurm.partition, "With --launcher slurm: Slurm partition");
+  auto* o_time = tune_cmd->add_option("--time", tune.slurm.time_limit, "With --launcher slurm: time limit per array task, HH:MM:SS");
+
+  WorkerFlags worker;
+  int w_trials = 0, w_complete = 0, w_jobs = 0;
+  std::string w_timeout, w_gpus;
+  auto* worker_cmd = app.add_subcommand(
+      "worker", "Join a study started by `autoglm tune` (its config is stored with it) and run trials until its target");
+  worker_cmd->add_option("--study", worker.study, "Study name")->required();
+  worker_cmd->add_option("--storage", worker.storage, "Storage URL (default: $AUTOGLM_STORAGE)");
+  auto* o_w_trials = worker_cmd->add_option("--n-trials", w_trials, "Override the study's n_trials (total with a result)");
+  auto* o_w_complete = worker_cmd->add_option("--n-complete", w_complete, "Override: run until N COMPLETE trials");
+  auto* o_w_jobs = worker_cmd->add_option("--n-jobs", w_jobs, "Trials run in parallel by this worker");
+  auto* o_w_timeout = worker_cmd->add_option("--timeout", w_timeout, "Stop starting trials after this long");
+  auto* o_w_gpus = worker_cmd->add_option("--gpus", w_gpus, "GPU ids this worker hands out, e.g. 0,1 (default: the config's)");
 
   std::string fmt_studies = "table";
   auto* studies_cmd = app.add_subcommand("studies", "List the studies in a storage");
@@ -125,6 +159,24 @@ int main(int argc, char** argv) {
       "W1,W2,...");
   auto* o_top = best_cmd->add_option("--top", top, "With --weights: how many trials to list (0: all)")->capture_default_str();
 
+  std::string retry_state = "FAIL";
+  auto* retry_cmd = app.add_subcommand("retry", "Enqueue a retry of every FAIL (or PRUNED) trial that has none yet");
+  retry_cmd->add_option("--study", study_name, "Study name (see `autoglm studies`)")->required();
+  retry_cmd->add_option("--storage", storage, "Storage URL")->capture_default_str();
+  retry_cmd->add_option("--state", retry_state, "FAIL or PRUNED")->capture_default_str();
+
+  std::string fmt_status = "text";
+  auto* status_cmd = app.add_subcommand("status", "Show a study's progress: trial counts, running trials, Slurm jobs");
+  status_cmd->add_option("--study", study_name, "Study name (see `autoglm studies`)")->required();
+  auto* o_status_storage = status_cmd->add_option("--storage", storage, "Storage URL (default: $AUTOGLM_STORAGE, else " +
+                                                                            std::string(kDefaultStorage) + ")");
+  status_cmd->add_option("--format", fmt_status, "text or json")->capture_default_str();
+
+  auto* cancel_cmd = app.add_subcommand("cancel", "Cancel a study's Slurm jobs and stop its workers from starting trials");
+  cancel_cmd->add_option("--study", study_name, "Study name (see `autoglm studies`)")->required();
+  auto* o_cancel_storage = cancel_cmd->add_option("--storage", storage, "Storage URL (default: $AUTOGLM_STORAGE, else " +
+                                                                            std::string(kDefaultStorage) + ")");
+
   app.add_subcommand("train", "Run a built-in training workload: autoglm train WORKLOAD ARGS... (e.g. lm --help)");
   app.require_subcommand(0, 1);
 
@@ -147,15 +199,37 @@ int main(int argc, char** argv) {
       if (o_storage->count()) tune.storage = storage_t;
       if (o_study->count()) tune.study = study_t;
       if (o_trials->count()) tune.n_trials = n_trials;
+      if (o_complete->count()) tune.n_complete = n_complete;
       if (o_timeout->count()) tune.timeout_seconds = autoglm::parse_duration_seconds(timeout, "--timeout");
       if (o_jobs->count()) tune.n_jobs = n_jobs;
       if (o_seed->count()) {
         if (seed < 0) throw autoglm::ConfigError("--seed: must be >= 0, got " + std::to_string(seed));
         tune.seed = static_cast<uint64_t>(seed);
       }
+      if (tune.launcher != "slurm") {
+        for (auto* o : {o_workers, o_gpus_pt, o_partition, o_time})
+          if (o->count())
+            throw autoglm::ConfigError(o->get_name() + ": applies with --launcher slurm; add --launcher slurm");
+      }
+      check_slurm_flags(tune);
       return run_tune(tune);
     }
     if (studies_cmd->parsed()) return run_studies(storage, fmt_studies);
+    if (worker_cmd->parsed()) {
+      if (o_w_trials->count()) worker.n_trials = w_trials;
+      if (o_w_complete->count()) worker.n_complete = w_complete;
+      if (o_w_jobs->count()) worker.n_jobs = w_jobs;
+      if (o_w_timeout->count()) worker.timeout_seconds = autoglm::parse_duration_seconds(w_timeout, "--timeout");
+      if (o_w_gpus->count()) worker.gpus = w_gpus;
+      return run_worker(worker);
+    }
+    if (retry_cmd->parsed()) return run_retry(storage, study_name, retry_state);
+    // status / cancel follow Slurm workers, which take their URL from AUTOGLM_STORAGE.
+    const char* env_storage = std::getenv("AUTOGLM_STORAGE");
+    if (status_cmd->parsed())
+      return run_status(!o_status_storage->count() && env_storage ? env_storage : storage, study_name, fmt_status);
+    if (cancel_cmd->parsed())
+      return run_cancel(!o_cancel_storage->count() && env_storage ? env_storage : storage, study_name);
     if (trials_cmd->parsed())
       return run_trials(storage, study_name, o_state->count() ? std::optional<std::string>(state) : std::nullopt,
                         fmt_trials);
@@ -166,7 +240,7 @@ int main(int argc, char** argv) {
       return run_best(storage, study_name, fmt_best, o_weights->count() ? std::optional<std::string>(weights) : std::nullopt,
                       top);
     }
-    return fail("missing a verb; run 'autoglm --help' (verbs: tune, studies, trials, best, train)", kExitUsage);
+    return fail("missing a verb; run 'autoglm --help' (verbs: tune, worker, retry, studies, trials, best, status, cancel, train)", kExitUsage);
   } catch (const autoglm::Error& e) {
     return fail(e.what(), kExitUsage);
   } catch (const std::exception& e) {

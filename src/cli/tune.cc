@@ -93,11 +93,12 @@ bool interrupted() { return g_signals.load() > 0; }
 // SQLite's own POSIX locks). So each check sees every trial started before it. Where flock is
 // not available (a network file system may refuse it) only the threads of this process are
 // serialized, and two processes checking at the same moment may each start one trial (or
-// enqueue one baseline) too many: a tiny race, accepted.
-// Thread-safe: fd_ is set once; flock is taken only while mutex_ is held.
+// enqueue one baseline) too many: a tiny race, accepted. Other back ends lock the study through
+// Storage::lock_study (PostgreSQL: an advisory lock), which serializes workers on all machines.
+// Thread-safe: fd_ is set once; flock and guard_ are taken only while mutex_ is held.
 class StartLock {
  public:
-  explicit StartLock(const std::string& url) {
+  StartLock(const std::string& url, Storage& storage, int64_t study_id) : storage_(storage), study_id_(study_id) {
     if (auto p = sqlite_path_from_url(url)) {
       std::error_code ec;
       const fs::path dir = fs::absolute(*p, ec).parent_path();
@@ -115,16 +116,27 @@ class StartLock {
     if (fd_ >= 0) {
       while (::flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
       }
+    } else {
+      try {
+        guard_ = storage_.lock_study(study_id_);
+      } catch (...) {
+        mutex_.unlock();
+        throw;
+      }
     }
   }
   void unlock() {
     if (fd_ >= 0) ::flock(fd_, LOCK_UN);
+    guard_.reset();
     mutex_.unlock();
   }
 
  private:
   std::mutex mutex_;
+  Storage& storage_;
+  const int64_t study_id_;
   int fd_ = -1;
+  std::unique_ptr<StudyLock> guard_;  // GUARDED_BY(mutex_)
 };
 
 // A RUNNING trial whose worker process (recorded by Study::ask) is gone from this host: it will
@@ -158,13 +170,17 @@ int counted_trials(Study& study, bool complete_only) {
 // True when the study has reached `target`: counted finished trials plus the RUNNING ones. A
 // plain count of RUNNING trials decides cheaply while far from the target; near it, the RUNNING
 // trials are read to leave out stale ones (a dead local worker's) and the baseline.
-bool target_reached(Study& study, bool complete_only, int target) {
+// `*saw_stale` (when given) is set when a RUNNING trial of a dead local worker was seen.
+bool target_reached(Study& study, bool complete_only, int target, bool* saw_stale = nullptr) {
   const int done = counted_trials(study, complete_only);
   const std::vector<TrialState> running{TrialState::RUNNING};
   if (done + study.storage().get_n_trials(study.study_id(), running) < target) return false;
   int n = done;
-  for (const auto& t : study.storage().get_all_trials(study.study_id(), running))
-    if (!is_baseline(t) && !is_stale(t)) ++n;
+  for (const auto& t : study.storage().get_all_trials(study.study_id(), running)) {
+    if (is_baseline(t)) continue;
+    if (!is_stale(t)) ++n;
+    else if (saw_stale) *saw_stale = true;
+  }
   return n >= target;
 }
 
@@ -484,8 +500,6 @@ void print_summary(Study& study, const StudyConfig& cfg, double elapsed) {
 // Study system attr holding the config a study was started with, for `autoglm worker`:
 // {"yaml": TEXT, "origin": ABSOLUTE PATH, "overrides": {n_trials, n_complete, timeout, n_jobs, seed}}.
 constexpr const char* kConfigAttr = "config";
-// Study system attr set by `autoglm cancel`: workers start no new trial.
-constexpr const char* kStopRequestedAttr = "stop_requested";
 // With n_complete, a process stops after this many FAILs in a row (the objective looks broken).
 constexpr int kMaxFailuresInARow = 10;
 
@@ -647,7 +661,17 @@ std::unique_ptr<Study> open_study(const StudyConfig& cfg, const std::shared_ptr<
     if (cfg.scoring) study->set_user_attr("scoring", scoring);
     if (!cfg.constraints.empty()) study->set_user_attr("constraints", constraints);
   }
-  if (stored_config) study->storage().set_study_system_attr(study->study_id(), kConfigAttr, *stored_config);
+  if (stored_config) {
+    study->storage().set_study_system_attr(study->study_id(), kConfigAttr, *stored_config);
+    // `autoglm tune` is a request to run again: lift the stop `autoglm cancel` set, or the
+    // (new) workers would exit at once.
+    const auto attrs = study->storage().get_study_system_attrs(study->study_id());
+    if (auto it = attrs.find(kStopRequestedAttr); it != attrs.end() && it->second == true) {
+      study->storage().set_study_system_attr(study->study_id(), kStopRequestedAttr, false);
+      std::cerr << "autoglm: note: study '" << cfg.study_name
+                << "' had a stop requested by `autoglm cancel`; cleared it, workers may start trials again\n";
+    }
+  }
   return study;
 }
 
@@ -786,7 +810,7 @@ int run_search(StudyConfig& cfg, const std::string& url, const std::shared_ptr<S
   // ends. Hence the total can fall short: when trials FAIL, or when a trial counted as running
   // in another process FAILs after the others stopped starting trials (or belongs to a process
   // on another host that died); a rerun of the same command runs what is missing.
-  StartLock start_lock(url);
+  StartLock start_lock(url, *storage, study->study_id());
   const auto started_at = std::chrono::steady_clock::now();
   int started_here = 0;  // GUARDED_BY(start_lock)
   std::atomic<bool> gave_up{false};
@@ -809,7 +833,16 @@ int run_search(StudyConfig& cfg, const std::string& url, const std::shared_ptr<S
                          " --state FAIL` for the reasons");
       return std::nullopt;
     }
-    if (target && target_reached(*study, complete_only, *target)) return std::nullopt;
+    if (target) {
+      bool saw_stale = false;
+      if (target_reached(*study, complete_only, *target, &saw_stale)) return std::nullopt;
+      // A trial left RUNNING by a dead worker of this host (not counted above): fail it now,
+      // enqueuing its retry, rather than at the next heartbeat sweep, so that ask() below takes
+      // the retry instead of starting a fresh trial. Otherwise the retry could be enqueued only
+      // after the target was reached and stay WAITING, never run (tests/fault KillNineWorkers*).
+      if (saw_stale && study->fail_stale_trials() > 0 && target_reached(*study, complete_only, *target))
+        return std::nullopt;
+    }
     // `autoglm cancel` asks every worker to stop; read at most every 0.5 s.
     if (std::chrono::steady_clock::now() >= next_stop_check) {
       if (stop_requested(*study)) return std::nullopt;
