@@ -191,7 +191,10 @@ TEST_F(E2E, BadInputIsRefusedWithOneLineAndNothingWritten) {
 
   write("good.yaml", config());
   expect_refused({"tune", "good.yaml", "--storage", "sqlite:///no/such/dir/x.db"}, {"no/such/dir", "does not exist"});
-  expect_refused({"tune", "good.yaml", "--storage", "postgresql://u:secret@h/db"}, {"storage"});
+  // An unreachable PostgreSQL server (here: a host name that does not resolve): one line, the
+  // password hidden.
+  expect_refused({"tune", "good.yaml", "--storage", "postgresql://u:secret@h.invalid/db"},
+                 {"cannot connect to postgresql://u:***@h.invalid/db", "host name"});
   expect_refused({"tune", "good.yaml", "--n-trials", "0"}, {"--n-trials"});
   expect_refused({"tune", "good.yaml", "--n-trials", "abc"}, {"abc"});
   expect_refused({"tune", "good.yaml", "--bogus"}, {"--bogus"});

@@ -229,9 +229,10 @@ TEST(StorageUrl, Forms) {
 }
 
 TEST(StorageUrl, UnsupportedFormsRefusedWithMessage) {
-  std::string msg = message_of<ConfigError>([] { open_storage("postgresql://alice:s3cret@db.example/hpo"); });
-  EXPECT_TRUE(contains(msg, "not supported yet")) << msg;
-  EXPECT_TRUE(contains(msg, "postgresql://alice:***@db.example/hpo")) << msg;
+  // SQLAlchemy's driver suffix (as in Optuna URLs) is refused with the form to write instead.
+  std::string msg = message_of<ConfigError>([] { open_storage("postgresql+psycopg2://alice:s3cret@db.example/hpo"); });
+  EXPECT_TRUE(contains(msg, "drop the driver suffix '+psycopg2'")) << msg;
+  EXPECT_TRUE(contains(msg, "postgresql+psycopg2://alice:***@db.example/hpo")) << msg;
   EXPECT_FALSE(contains(msg, "s3cret")) << msg;
   EXPECT_TRUE(contains(msg, "sqlite:///")) << msg;
 

@@ -703,7 +703,8 @@ TEST_P(StorageConformance, FailRunningTrialEnqueuesRetries) {
   const FrozenTrial retry2 = s().get_trial(s().get_trial_id_from_study_id_trial_number(id, *failed2->retry_number));
   EXPECT_EQ(retry2.system_attrs.at(kRetryOfAttr), 2);
   EXPECT_EQ(retry2.system_attrs.at(kRetryCountAttr), 2);
-  EXPECT_EQ(retry2.system_attrs.at("fixed_params"), (json{{"x", 0.5}}));
+  // The parameters it never suggested (n, opt) stay fixed too.
+  EXPECT_EQ(retry2.system_attrs.at("fixed_params"), (json{{"x", 0.5}, {"n", 3}, {"opt", "sgd"}}));
   EXPECT_EQ(retry2.user_attrs, got.user_attrs);
 
   // Its failure reaches max_retries: FAIL without a further retry.
