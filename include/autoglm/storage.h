@@ -83,7 +83,8 @@ class Storage {
   // ---- trials ----
   /// Creates a trial with the next number of the study. Without a template the trial is
   /// RUNNING with datetime_start = now. With a template, its state, params, distributions,
-  /// values, intermediate values, attributes and times are copied (used by enqueue_trial, which
+  /// values, intermediate values, attributes and times are copied (a RUNNING template with a
+  /// last_heartbeat records a first heartbeat: its time, or the server's now for PostgreSQL) (used by enqueue_trial, which
   /// passes a WAITING template, and by tests). Returns the trial id.
   virtual int64_t create_new_trial(int64_t study_id, const std::optional<FrozenTrial>& template_trial = std::nullopt) = 0;
   /// Records a parameter (internal value). Throws UpdateFinishedTrialError on finished trials,

@@ -108,6 +108,14 @@ class Study final : public StudyView {
   /// Starts a trial: takes the oldest WAITING (enqueued) trial if any, else creates one.
   /// `fixed_distributions` are suggested at once (Optuna's ask(fixed_distributions)).
   Trial ask(const SearchSpace& fixed_distributions = {});
+  /// ask() in two steps, for callers that start trials under a lock of their own (the CLI's
+  /// cross-process start lock): start_trial() takes the oldest WAITING trial or creates a RUNNING
+  /// one, recording this worker's identity and (with heartbeats) a first heartbeat, in as few
+  /// storage writes as possible (one for a new trial); it returns the trial id. ask_started()
+  /// then makes the Trial (heartbeats, sampler hooks, fixed distributions). ask() is
+  /// ask_started(start_trial()).
+  int64_t start_trial();
+  Trial ask_started(int64_t trial_id, const SearchSpace& fixed_distributions = {});
   /// Finishes a trial. COMPLETE needs one finite value per direction (a NaN value or a wrong
   /// count makes the trial FAIL, with the reason recorded, and returns it); PRUNED uses the
   /// last intermediate value. Throws UpdateFinishedTrialError when already finished.
@@ -228,7 +236,8 @@ struct WorkerIdentity {
   static WorkerIdentity current();
   /// Identity of process `pid` on this host (start_time -1 when it does not exist).
   static WorkerIdentity of_process(int64_t pid);
-  /// True when a process with this pid and start time exists on this host.
+  /// True when a process with this pid and start time exists on this host and is not a zombie
+  /// (killed but not reaped yet).
   bool alive() const;
 };
 

@@ -172,18 +172,21 @@ int counted_trials(Study& study, bool complete_only) {
 // trials are read to leave out stale ones (a dead local worker's) and the baseline.
 // `*saw_stale` (when given) is set when a RUNNING trial of a dead local worker was seen.
 bool target_reached(Study& study, bool complete_only, int target, bool* saw_stale = nullptr) {
-  const int done = counted_trials(study, complete_only);
+  // RUNNING trials are read before the finished ones: a trial finishing in between is then
+  // counted twice (this worker stops early; the one that finished it counts again after), never
+  // missed (which would start one trial too many).
   const std::vector<TrialState> running{TrialState::RUNNING};
-  if (done + study.storage().get_n_trials(study.study_id(), running) < target) return false;
-  int n = done;
-  for (const auto& t : study.storage().get_all_trials(study.study_id(), running)) {
+  const int n_running = study.storage().get_n_trials(study.study_id(), running);
+  if (counted_trials(study, complete_only) + n_running < target) return false;
+  const auto running_trials = study.storage().get_all_trials(study.study_id(), running);
+  int n = counted_trials(study, complete_only);
+  for (const auto& t : running_trials) {
     if (is_baseline(t)) continue;
     if (!is_stale(t)) ++n;
     else if (saw_stale) *saw_stale = true;
   }
   return n >= target;
 }
-
 // ---- progress ------------------------------------------------------------------------------
 
 std::string clock_text(double s) {
@@ -423,13 +426,19 @@ std::string weights_text(const ScoringConfig& scoring) {
 }
 
 void print_summary(Study& study, const StudyConfig& cfg, double elapsed) {
-  auto trials = study.get_trials();
+  // The finished trials from the study's incremental snapshot (a second full copy of a large
+  // study would double the peak memory: bench/throughput.sh), the unfinished ones read now.
+  const auto finished = study.finished_trials_snapshot();
+  const auto unfinished = study.storage().get_all_trials(
+      study.study_id(), std::vector<TrialState>{TrialState::WAITING, TrialState::RUNNING});
   std::map<TrialState, int> counts;
   int baseline_n = 0, infeasible = 0;
-  for (const auto& t : trials) {
-    if (is_baseline(t)) { ++baseline_n; continue; }
-    ++counts[t.state];
-    if (t.state == TrialState::COMPLETE && !is_feasible(t)) ++infeasible;
+  for (const auto* part : {finished.get(), &unfinished}) {
+    for (const auto& t : *part) {
+      if (is_baseline(t)) { ++baseline_n; continue; }
+      ++counts[t.state];
+      if (t.state == TrialState::COMPLETE && !is_feasible(t)) ++infeasible;
+    }
   }
   std::cout << "study '" << study.study_name() << "': " << counts[TrialState::COMPLETE] << " COMPLETE"
             << (infeasible ? " (" + std::to_string(infeasible) + " infeasible)" : "") << ", "
@@ -452,7 +461,7 @@ void print_summary(Study& study, const StudyConfig& cfg, double elapsed) {
     return;
   }
   const StudyDirection dir = study.directions()[0];
-  auto best = best_of(trials, dir, false);
+  auto best = best_of(*finished, dir, false);
   if (!best) {
     const bool any_complete = counts[TrialState::COMPLETE] > 0;
     std::cout << "no " << (any_complete ? "feasible " : "") << "COMPLETE trial yet"
@@ -460,7 +469,7 @@ void print_summary(Study& study, const StudyConfig& cfg, double elapsed) {
               << study.study_name() << "` for the reasons\n";
     return;
   }
-  auto base = cfg.baseline.empty() ? std::nullopt : best_of(trials, dir, true);
+  auto base = cfg.baseline.empty() ? std::nullopt : best_of(*finished, dir, true);
   const double v = best->values[0];
   std::cout << "best trial #" << best->number << ": " << name << " " << format_short(v);
   if (base) {
@@ -484,7 +493,7 @@ void print_summary(Study& study, const StudyConfig& cfg, double elapsed) {
   }
   if (!cfg.baseline.empty() && !base) {
     std::optional<int> running;
-    for (const auto& t : trials)
+    for (const auto& t : unfinished)
       if (is_baseline(t) && t.state == TrialState::RUNNING && !is_stale(t)) running = t.number;
     if (running)
       std::cout << "default configuration: still running in another process (trial #" << *running
@@ -693,7 +702,7 @@ int run_search(StudyConfig& cfg, const std::string& url, const std::shared_ptr<S
   if (cfg.n_trials) to_run = std::max(0, *cfg.n_trials - done_before);
 
   Progress progress(tty, target, done_before, cfg.directions, objective_value_names(cfg));
-  progress.seed_best(study->get_trials(std::vector<TrialState>{TrialState::COMPLETE}));
+  progress.seed_best(*study->finished_trials_snapshot());  // no copy: seed_best keeps COMPLETE ones
   {
     std::ostringstream os;
     os << "study '" << cfg.study_name << "' in " << storage->url() << ": ";
@@ -819,7 +828,13 @@ int run_search(StudyConfig& cfg, const std::string& url, const std::shared_ptr<S
   std::mutex error_mutex;
   std::exception_ptr error;  // GUARDED_BY(error_mutex): the first engine error, rethrown below
 
-  auto next_trial = [&]() -> std::optional<Trial> {
+  // Returns the study and id of a trial started under the start lock (Study::start_trial: one
+  // storage write for a new trial); the caller makes the Trial (sampler work) after the lock.
+  auto next_trial = [&]() -> std::optional<std::pair<Study*, int64_t>> {
+    // Catch up with the trials other processes finished before taking the lock, so that the
+    // target check under it reads only the last few (bench/throughput.sh: the incremental read
+    // was the largest item inside the lock with 8 workers).
+    if (target) study->finished_trials_snapshot();
     std::lock_guard lock(start_lock);
     if (stop || interrupted()) return std::nullopt;
     if (cfg.timeout_seconds &&
@@ -852,14 +867,15 @@ int run_search(StudyConfig& cfg, const std::string& url, const std::shared_ptr<S
     // between enqueuing and starting it) is started by the baseline study, never pruned.
     if (base_study) {
       auto waiting = storage->get_all_trials(study->study_id(), std::vector<TrialState>{TrialState::WAITING});
-      if (!waiting.empty() && is_baseline(waiting.front())) return base_study->ask();
+      if (!waiting.empty() && is_baseline(waiting.front()))
+        return std::make_pair(base_study.get(), base_study->start_trial());
     }
     ++started_here;
-    return study->ask();
+    return std::make_pair(study.get(), study->start_trial());
   };
   auto worker = [&] {
     try {
-      while (auto trial = next_trial()) run_one(std::move(*trial));
+      while (auto started = next_trial()) run_one(started->first->ask_started(started->second));
     } catch (...) {
       std::lock_guard lock(error_mutex);
       if (!error) error = std::current_exception();

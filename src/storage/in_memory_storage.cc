@@ -209,7 +209,8 @@ int64_t InMemoryStorage::create_trial_locked(int64_t study_id, const std::option
   t.trial_id = next_trial_id_++;
   t.number = static_cast<int>(s.trial_ids.size());
   for (const auto& [name, d] : t.distributions) s.param_distributions.emplace(name, d);
-  t.last_heartbeat.reset();
+  if (t.state != TrialState::RUNNING) t.last_heartbeat.reset();
+  else if (t.last_heartbeat) t.last_heartbeat = truncate_to_us(*t.last_heartbeat);
   s.trial_ids.push_back(t.trial_id);
   ++s.n_by_state[state_index(t.state)];
   const int64_t id = t.trial_id;

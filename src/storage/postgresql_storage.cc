@@ -818,10 +818,13 @@ std::pair<int64_t, int> insert_trial(Tx& tx, int64_t study_id, const std::string
   std::optional<int64_t> seq;
   if (is_finished(t.state)) seq = next_finish_seq(tx, study_id);
   const int64_t trial_id = i64(q(tx,
-                                 "INSERT INTO trials (study_id, number, state, datetime_start_us, datetime_complete_us, "
-                                 "finish_seq, creation_token) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING trial_id",
+                                 std::string("INSERT INTO trials (study_id, number, state, datetime_start_us, "
+                                             "datetime_complete_us, finish_seq, creation_token, heartbeat_us) VALUES "
+                                             "($1, $2, $3, $4, $5, $6, $7, CASE WHEN $8 THEN ") +
+                                     kServerNowUs + " END) RETURNING trial_id",
                                  {a(study_id), a(number), a(state_name(t.state)), a(t.datetime_start),
-                                  a(t.datetime_complete), a(seq), a(token)})[0][0]);
+                                  a(t.datetime_complete), a(seq), a(token),
+                                  a(t.state == TrialState::RUNNING && t.last_heartbeat.has_value())})[0][0]);
   for (size_t k = 0; k < t.values.size(); ++k) {
     q(tx, "INSERT INTO trial_values (trial_id, objective, value, value_type) VALUES ($1, $2, $3, $4)",
       {a(trial_id), a(k), a(t.values[k]), a(value_type_of(t.values[k]))});
@@ -1429,26 +1432,24 @@ class PostgreSQLStorage::AdvisoryLock final : public StudyLock {
 };
 
 std::unique_ptr<StudyLock> PostgreSQLStorage::lock_study(int64_t study_id) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                                               std::chrono::duration<double>(kStudyLockWaitSeconds));
-  std::chrono::microseconds pause(1000);
-  for (;;) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      const void* session = nullptr;
-      const bool got = retry_locked("locking the study", options_.reconnect_seconds, false, [&](bool) {
-        pqxx::nontransaction tx(conn_->conn);
-        session = conn_.get();
-        return tx.exec_params("SELECT pg_try_advisory_lock($1, $2)", kAdvisoryLockSpace,
-                              static_cast<int>(study_id))[0][0]
-            .as<bool>();
-      });
-      if (got) return std::make_unique<AdvisoryLock>(*this, study_id, session);
+  std::lock_guard<std::mutex> lock(mu_);
+  const void* session = nullptr;
+  const bool got = retry_locked("locking the study", options_.reconnect_seconds, false, [&](bool) {
+    // A session lock taken inside a transaction outlives it; lock_timeout bounds the wait.
+    pqxx::work tx(conn_->conn);
+    session = conn_.get();
+    tx.exec("SET LOCAL lock_timeout = '" + std::to_string(static_cast<int>(kStudyLockWaitSeconds * 1000)) + "ms'");
+    try {
+      tx.exec_params("SELECT pg_advisory_lock($1, $2)", kAdvisoryLockSpace, static_cast<int>(study_id));
+    } catch (const pqxx::sql_error& e) {
+      if (e.sqlstate() != "55P03") throw;  // lock_not_available: waited kStudyLockWaitSeconds
+      return false;
     }
-    if (std::chrono::steady_clock::now() >= deadline) return nullptr;
-    std::this_thread::sleep_for(pause);
-    pause = std::min<std::chrono::microseconds>(pause * 2, std::chrono::milliseconds(20));
-  }
+    tx.commit();
+    return true;
+  });
+  if (!got) return nullptr;
+  return std::make_unique<AdvisoryLock>(*this, study_id, session);
 }
 
 void PostgreSQLStorage::unlock_study(int64_t study_id, const void* session) noexcept {

@@ -138,11 +138,10 @@ class PostgreSQLStorage final : public Storage {
   std::vector<FrozenTrial> get_finished_trials_after(int64_t study_id, int64_t after_sequence, int limit,
                                                      int64_t* last_sequence) override;
 
-  /// A session advisory lock (key: a fixed namespace and the study id), taken with
-  /// pg_try_advisory_lock in a loop (1 ms to 20 ms apart) so that a holder whose session the
-  /// server has not yet noticed to be dead (a network partition) blocks others for at most
-  /// kStudyLockWaitSeconds; after that the guard holds nothing and the caller goes on (a worker
-  /// may then start one trial too many). The guard unlocks on destruction (a failed unlock
+  /// A session advisory lock (key: a fixed namespace and the study id), waited for under a
+  /// lock_timeout of kStudyLockWaitSeconds, so that a holder whose session the server has not
+  /// yet noticed to be dead (a network partition) blocks others at most that long; then nullptr
+  /// is returned and the caller goes on unlocked (a worker may start one trial too many). The guard unlocks on destruction (a failed unlock
   /// means the session is gone, and the lock with it).
   std::unique_ptr<StudyLock> lock_study(int64_t study_id) override;
   static constexpr double kStudyLockWaitSeconds = 30;

@@ -972,15 +972,17 @@ int64_t SQLiteStorage::insert_trial_locked(int64_t study_id, const FrozenTrial& 
 
   // Number and finish sequence are computed in the INSERT itself (the write lock is held).
   Stmt ins_trial(*this,
-                 "INSERT INTO trials (study_id, number, state, datetime_start_us, datetime_complete_us, finish_seq) "
+                 "INSERT INTO trials (study_id, number, state, datetime_start_us, datetime_complete_us, finish_seq, "
+                 "heartbeat_us) "
                  "VALUES (?1, (SELECT COALESCE(MAX(number), -1) + 1 FROM trials WHERE study_id = ?1), ?2, ?3, ?4, "
-                 "CASE WHEN ?5 THEN (SELECT COALESCE(MAX(finish_seq), 0) + 1 FROM trials WHERE study_id = ?1) END) "
+                 "CASE WHEN ?5 THEN (SELECT COALESCE(MAX(finish_seq), 0) + 1 FROM trials WHERE study_id = ?1) END, ?6) "
                  "RETURNING trial_id, number");
   ins_trial.bind(1, study_id)
       .bind(2, state_name(t.state))
       .bind(3, t.datetime_start)
       .bind(4, t.datetime_complete)
-      .bind(5, is_finished(t.state) ? 1 : 0);
+      .bind(5, is_finished(t.state) ? 1 : 0)
+      .bind(6, t.state == TrialState::RUNNING ? t.last_heartbeat : std::nullopt);
   ins_trial.step();
   const int64_t trial_id = ins_trial.int64(0);
   if (number) *number = static_cast<int>(ins_trial.int64(1));

@@ -7,6 +7,11 @@
 #include <thread>
 
 #include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <dirent.h>
 #include <sys/types.h>
 
 #include "autoglm/error.h"
@@ -29,24 +34,52 @@ std::string directions_text(const std::vector<StudyDirection>& d) {
   return s + "]";
 }
 
+// True while process group `pgid` has a member that is not a zombie. An orphaned command's
+// zombies wait for init to reap them, which some container inits do only every second or two:
+// waiting for the group to vanish would stall the caller (the heartbeat thread) that long.
+bool group_running(pid_t pgid) {
+  if (::kill(-pgid, 0) != 0) return false;  // the whole group is gone
+  DIR* proc = ::opendir("/proc");
+  if (!proc) return true;
+  bool running = false;
+  while (const dirent* e = ::readdir(proc)) {
+    char* end = nullptr;
+    const long pid = std::strtol(e->d_name, &end, 10);
+    if (pid <= 0 || !end || *end) continue;
+    std::ifstream in(std::string("/proc/") + e->d_name + "/stat");
+    const std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto close = stat.rfind(')');  // the command name may hold spaces and parentheses
+    if (close == std::string::npos) continue;
+    std::istringstream rest(stat.substr(close + 1));
+    char state = 0;
+    long ppid = 0, pgrp = 0;
+    if (!(rest >> state >> ppid >> pgrp)) continue;
+    if (pgrp == pgid && state != 'Z' && state != 'X') {
+      running = true;
+      break;
+    }
+  }
+  ::closedir(proc);
+  return running;
+}
+
 // A stale trial's command may have outlived its (killed) engine: stop its process group, but
-// only when the group leader is provably the recorded process (same pid and start time).
+// only when the group leader is provably the recorded process (same pid and start time; a
+// zombie leader still proves it, and may have live children in the group).
 void stop_orphaned_command(const FrozenTrial& t, const std::string& host) {
   auto it = t.system_attrs.find("process");
   if (it == t.system_attrs.end() || !it->second.is_object()) return;
   const auto& p = it->second;
   if (p.value("host", std::string()) != host || !p.contains("pgid") || !p.contains("start_time")) return;
-  WorkerIdentity leader;
-  leader.host = host;
-  leader.pid = p.at("pgid").get<int64_t>();
-  leader.start_time = p.at("start_time").get<int64_t>();
-  if (leader.pid <= 1 || leader.start_time < 0 || !leader.alive()) return;
-  const pid_t pgid = static_cast<pid_t>(leader.pid);
+  const int64_t leader_pid = p.at("pgid").get<int64_t>();
+  const int64_t leader_start = p.at("start_time").get<int64_t>();
+  if (leader_pid <= 1 || leader_start < 0 || WorkerIdentity::of_process(leader_pid).start_time != leader_start) return;
+  const pid_t pgid = static_cast<pid_t>(leader_pid);
   ::kill(-pgid, SIGTERM);
   ::kill(-pgid, SIGCONT);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   while (std::chrono::steady_clock::now() < deadline) {
-    if (::kill(-pgid, 0) != 0) return;  // the whole group is gone
+    if (!group_running(pgid)) return;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   ::kill(-pgid, SIGKILL);
@@ -168,17 +201,33 @@ void Study::add_finished_(FrozenTrial trial) {
   finished_->insert(pos, std::move(trial));
 }
 
-Trial Study::ask(const SearchSpace& fixed_distributions) {
-  std::optional<int64_t> id = storage_->pop_waiting_trial(study_id_);
-  if (!id) id = storage_->create_new_trial(study_id_);
+int64_t Study::start_trial() {
   const WorkerIdentity me = WorkerIdentity::current();  // not cached: a forked worker is a new process
-  storage_->set_trial_system_attr(*id, "worker.host", me.host);
-  storage_->set_trial_system_attr(*id, "worker.pid", me.pid);
-  storage_->set_trial_system_attr(*id, "worker.start_time", me.start_time);
-  start_heartbeat_(*id);
-  Trial trial(this, *id);
+  const bool beats = failure_policy().heartbeat_interval_seconds > 0;
+  if (std::optional<int64_t> id = storage_->pop_waiting_trial(study_id_)) {
+    storage_->set_trial_system_attr(*id, "worker.host", me.host);
+    storage_->set_trial_system_attr(*id, "worker.pid", me.pid);
+    storage_->set_trial_system_attr(*id, "worker.start_time", me.start_time);
+    if (beats) storage_->record_heartbeat(*id);
+    return *id;
+  }
+  // One write: the trial, who runs it and (with heartbeats) its first heartbeat, so a worker that
+  // dies at once still leaves a trial that others can recognize as stale.
+  FrozenTrial t;
+  t.state = TrialState::RUNNING;
+  t.datetime_start = Clock::now();
+  t.system_attrs["worker.host"] = me.host;
+  t.system_attrs["worker.pid"] = me.pid;
+  t.system_attrs["worker.start_time"] = me.start_time;
+  if (beats) t.last_heartbeat = Clock::now();
+  return storage_->create_new_trial(study_id_, t);
+}
+
+Trial Study::ask_started(int64_t trial_id, const SearchSpace& fixed_distributions) {
+  start_heartbeat_(trial_id);
+  Trial trial(this, trial_id);
   {
-    FrozenTrial snap = storage_->get_trial(*id);
+    FrozenTrial snap = storage_->get_trial(trial_id);
     std::lock_guard lock(sampler_mutex_);
     sampler_->before_trial(*this, snap);
     trial.relative_space_ = sampler_->infer_relative_search_space(*this, snap);
@@ -188,6 +237,8 @@ Trial Study::ask(const SearchSpace& fixed_distributions) {
   for (const auto& [name, dist] : fixed_distributions) trial.suggest(name, dist);
   return trial;
 }
+
+Trial Study::ask(const SearchSpace& fixed_distributions) { return ask_started(start_trial(), fixed_distributions); }
 
 FrozenTrial Study::tell(int trial_number, TrialState state, const std::vector<double>& values) {
   int64_t id = storage_->get_trial_id_from_study_id_trial_number(study_id_, trial_number);
@@ -415,12 +466,9 @@ bool Study::heartbeat_lost(int64_t trial_id) const {
 }
 
 void Study::start_heartbeat_(int64_t trial_id) {
-  std::unique_lock lock(heartbeat_mutex_);
+  std::lock_guard lock(heartbeat_mutex_);
   if (policy_.heartbeat_interval_seconds <= 0) return;
-  heartbeat_trials_.insert(trial_id);
-  lock.unlock();
-  storage_->record_heartbeat(trial_id);  // at once: a worker dying before the first beat is still found
-  lock.lock();
+  heartbeat_trials_.insert(trial_id);  // its first heartbeat was recorded by start_trial()
   if (!heartbeat_thread_.joinable()) heartbeat_thread_ = std::thread([this] { heartbeat_loop_(); });
 }
 
