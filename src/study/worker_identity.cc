@@ -31,6 +31,15 @@ int64_t process_start_time(int64_t pid) {
   }
 }
 
+// Field 3 of /proc/PID/stat: R, S, D, T, Z (zombie), X (dead), ...; 0 when unknown.
+char process_state(int64_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  if (!in) return 0;
+  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto close = all.rfind(')');
+  return close == std::string::npos || close + 2 >= all.size() ? 0 : all[close + 2];
+}
+
 }  // namespace
 
 WorkerIdentity WorkerIdentity::current() {
@@ -52,6 +61,9 @@ WorkerIdentity WorkerIdentity::of_process(int64_t pid) {
 bool WorkerIdentity::alive() const {
   if (pid <= 0) return false;
   if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno != EPERM) return false;
+  // A zombie (killed, not yet reaped by its parent: some container inits reap orphans only every
+  // second or two, a stuck launcher never) is dead: its trials are stale.
+  if (const char state = process_state(pid); state == 'Z' || state == 'X') return false;
   int64_t st = process_start_time(pid);
   return st < 0 || start_time < 0 || st == start_time;
 }
