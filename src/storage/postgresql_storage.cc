@@ -392,6 +392,12 @@ std::string conninfo_of(const std::string& url, int connect_timeout) {
   add("keepalives_count", "3");
   // ... and of a peer that stops acknowledging what was sent (a network partition mid-query).
   add("tcp_user_timeout", "30000");
+  // Server side, for this session: a client cut off inside a transaction (its row locks would
+  // stall every worker's stale-trial sweep) is ended after 30 s, and a silent client's session
+  // (with a study lock, Storage::lock_study) is noticed by the server's keepalives in about a
+  // minute. (libpq "options": -c NAME=VALUE, percent-encoded in a URL.)
+  add("options", "-c%20idle_in_transaction_session_timeout%3D30000%20-c%20tcp_keepalives_idle%3D30"
+                 "%20-c%20tcp_keepalives_interval%3D10%20-c%20tcp_keepalives_count%3D3");
   return out;
 }
 
