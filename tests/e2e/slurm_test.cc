@@ -372,7 +372,7 @@ TEST_F(SlurmFakeTest, CancelScancelsEveryJobAndRequestsAStop) {
   reply("sbatch", "4244\n");
   Result again_submit = submit();
   ASSERT_EQ(again_submit.code, 0) << again_submit.err;
-  EXPECT_THAT(again_submit.err, HasSubstr("cleared it for the new workers"));
+  EXPECT_THAT(again_submit.err, HasSubstr("cleared it, workers may start trials again"));
   EXPECT_EQ(status_json(kSphereName)["stop_requested"], false);
 
   // A missing database is not created.
