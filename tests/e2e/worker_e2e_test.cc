@@ -68,6 +68,21 @@ TEST_F(WorkerE2E, WorkersJoinAStudyWithNoConfigAndTogetherReachItsTarget) {
   EXPECT_NE(again.err.find("nothing to run"), std::string::npos) << again.err;
 }
 
+TEST_F(WorkerE2E, CancelStopsWorkersAndTuneLiftsIt) {
+  sphere_config("n_trials: 2\n");
+  ASSERT_EQ(run({"tune", "s.yaml"}).code, 0);
+  Result cancel = run({"cancel", "--study", "sph", "--storage", db_});
+  ASSERT_EQ(cancel.code, 0) << cancel.err;
+  Result stopped = run({"worker", "--study", "sph", "--storage", db_, "--n-trials", "10"});
+  EXPECT_EQ(stopped.code, 0) << stopped.err;
+  EXPECT_NE(stopped.err.find("asked the workers of study 'sph' to start no new trial"), std::string::npos) << stopped.err;
+  EXPECT_EQ(trials_json("sph").size(), 2u);
+  Result resumed = run({"tune", "s.yaml", "--n-trials", "5"});
+  EXPECT_EQ(resumed.code, 0) << resumed.err;
+  EXPECT_NE(resumed.err.find("cleared it"), std::string::npos) << resumed.err;
+  EXPECT_EQ(trials_json("sph").size(), 5u);
+}
+
 TEST_F(WorkerE2E, WorkerRefusesBadInputWithOneLine) {
   sphere_config("n_trials: 2\n");
   ASSERT_EQ(run({"tune", "s.yaml"}).code, 0);
