@@ -42,9 +42,20 @@ struct string_traits<autoglm::pg::Arg> {
 namespace autoglm {
 
 using pg::Arg;
+using storage_internal::decode_value;
+using storage_internal::direction_name;
+using storage_internal::dump_json;
 using storage_internal::from_unix_us;
+using storage_internal::kNaN;
+using storage_internal::kNegInf;
+using storage_internal::kPosInf;
 using storage_internal::now_us;
+using storage_internal::PreparedTrial;
+using storage_internal::prepare_trial;
+using storage_internal::state_from_name;
+using storage_internal::state_name;
 using storage_internal::to_unix_us;
+using storage_internal::value_type_of;
 
 struct PostgreSQLStorage::Connection {
   explicit Connection(const std::string& conninfo) : conn(conninfo), quiet(conn) {}
@@ -167,35 +178,6 @@ const std::vector<storage_internal::MigrationRule<pqxx::work>>& migration_rules(
 
 // ---- value conversions ----
 
-const char* state_name(TrialState s) {
-  switch (s) {
-    case TrialState::WAITING: return "WAITING";
-    case TrialState::RUNNING: return "RUNNING";
-    case TrialState::COMPLETE: return "COMPLETE";
-    case TrialState::PRUNED: return "PRUNED";
-    case TrialState::FAIL: return "FAIL";
-  }
-  return "FAIL";
-}
-
-std::optional<TrialState> state_from_name(const std::string& s) {
-  for (TrialState t : {TrialState::WAITING, TrialState::RUNNING, TrialState::COMPLETE, TrialState::PRUNED,
-                       TrialState::FAIL}) {
-    if (s == state_name(t)) return t;
-  }
-  return std::nullopt;
-}
-
-const char* direction_name(StudyDirection d) { return d == StudyDirection::MAXIMIZE ? "MAXIMIZE" : "MINIMIZE"; }
-
-enum ValueType : int { kFinite = 0, kPosInf = 1, kNegInf = 2, kNaN = 3 };
-
-int value_type_of(double v) {
-  if (std::isnan(v)) return kNaN;
-  if (std::isinf(v)) return v > 0 ? kPosInf : kNegInf;
-  return kFinite;
-}
-
 /// Exact text form of a double that PostgreSQL's float8 input reads back bit for bit.
 std::string double_text(double v) {
   if (std::isnan(v)) return "NaN";
@@ -246,22 +228,11 @@ int64_t i64(const pqxx::field& f) { return f.as<int64_t>(); }
 std::optional<Clock::time_point> time_of(const pqxx::field& f) {
   return f.is_null() ? std::nullopt : std::optional<Clock::time_point>(from_unix_us(f.as<int64_t>()));
 }
-/// A float stored as (value, value_type).
+/// A float stored as (value, value_type); the text is parsed only when decode_value uses it.
 double value_of(const pqxx::field& value, const pqxx::field& type) {
-  switch (type.as<int>()) {
-    case kPosInf: return std::numeric_limits<double>::infinity();
-    case kNegInf: return -std::numeric_limits<double>::infinity();
-    case kNaN: return std::numeric_limits<double>::quiet_NaN();
-    default: return value.is_null() ? std::numeric_limits<double>::quiet_NaN() : parse_double(value.c_str());
-  }
-}
-
-std::string dump_json(const nlohmann::json& v, const std::string& what) {
-  try {
-    return v.dump();
-  } catch (const nlohmann::json::exception& e) {
-    throw ConfigError(what + " cannot be stored as JSON (" + e.what() + "); pass valid UTF-8 strings");
-  }
+  const int kind = type.as<int>();
+  const bool parsed = !value.is_null() && kind != kPosInf && kind != kNegInf && kind != kNaN;
+  return decode_value(value.is_null(), parsed ? parse_double(value.c_str()) : 0.0, kind);
 }
 
 std::mt19937_64& rng() {
@@ -779,41 +750,6 @@ int64_t next_finish_seq(Tx& tx, int64_t study_id) {
   return i64(q(tx, "SELECT COALESCE(MAX(finish_seq), 0) + 1 FROM trials WHERE study_id = $1", {a(study_id)})[0][0]);
 }
 
-/// A template trial validated and serialized before any transaction starts.
-struct PreparedTrial {
-  FrozenTrial t;
-  std::map<std::string, std::string> distribution_json, user_json, system_json;
-};
-
-PreparedTrial prepare_trial(const std::optional<FrozenTrial>& template_trial) {
-  PreparedTrial p;
-  FrozenTrial& t = p.t;
-  if (template_trial) {
-    t = *template_trial;
-    for (const auto& [name, value] : t.params) {
-      auto d = t.distributions.find(name);
-      if (d == t.distributions.end()) {
-        throw ConfigError("template trial has parameter '" + name +
-                          "' without a distribution; give every parameter its distribution");
-      }
-      p.distribution_json[name] = to_json(d->second).dump();
-    }
-    for (const auto& [name, d] : t.distributions) {
-      if (!t.params.count(name)) {
-        throw ConfigError("template trial has a distribution for '" + name +
-                          "' but no value; give every distribution a parameter value");
-      }
-    }
-    for (const auto& [k, v] : t.user_attrs) p.user_json[k] = dump_json(v, "trial user attribute '" + k + "'");
-    for (const auto& [k, v] : t.system_attrs) p.system_json[k] = dump_json(v, "trial system attribute '" + k + "'");
-    if (t.state == TrialState::RUNNING && !t.datetime_start) t.datetime_start = now_us();
-  } else {
-    t.state = TrialState::RUNNING;
-    t.datetime_start = now_us();
-  }
-  return p;
-}
-
 /// Inserts a trial (the study's row is already locked by the caller); returns (trial id, number).
 std::pair<int64_t, int> insert_trial(Tx& tx, int64_t study_id, const std::string& study_name, const PreparedTrial& p,
                                      const std::string& token) {
@@ -996,30 +932,29 @@ std::vector<StudyDirection> PostgreSQLStorage::get_study_directions(int64_t stud
   });
 }
 
-void PostgreSQLStorage::set_study_user_attr(int64_t study_id, const std::string& key, const nlohmann::json& value) {
-  require_writable("set a study attribute");
+void PostgreSQLStorage::set_study_attr_locked(const char* table, int64_t study_id, const std::string& key,
+                                              const nlohmann::json& value) {
   const std::string text = dump_json(value, "study attribute '" + key + "'");
-  std::lock_guard<std::mutex> lock(mu_);
   write_locked("setting a study attribute", [&](Tx& tx, bool) {
     study_name_of(tx, study_id, url_);
     q(tx,
-      "INSERT INTO study_user_attrs (study_id, attr_key, value_json) VALUES ($1, $2, $3) "
-      "ON CONFLICT (study_id, attr_key) DO UPDATE SET value_json = excluded.value_json",
+      std::string("INSERT INTO ") + table +
+          " (study_id, attr_key, value_json) VALUES ($1, $2, $3) "
+          "ON CONFLICT (study_id, attr_key) DO UPDATE SET value_json = excluded.value_json",
       {a(study_id), a(key), a(text)});
   });
 }
 
+void PostgreSQLStorage::set_study_user_attr(int64_t study_id, const std::string& key, const nlohmann::json& value) {
+  require_writable("set a study attribute");
+  std::lock_guard<std::mutex> lock(mu_);
+  set_study_attr_locked("study_user_attrs", study_id, key, value);
+}
+
 void PostgreSQLStorage::set_study_system_attr(int64_t study_id, const std::string& key, const nlohmann::json& value) {
   require_writable("set a study attribute");
-  const std::string text = dump_json(value, "study attribute '" + key + "'");
   std::lock_guard<std::mutex> lock(mu_);
-  write_locked("setting a study attribute", [&](Tx& tx, bool) {
-    study_name_of(tx, study_id, url_);
-    q(tx,
-      "INSERT INTO study_system_attrs (study_id, attr_key, value_json) VALUES ($1, $2, $3) "
-      "ON CONFLICT (study_id, attr_key) DO UPDATE SET value_json = excluded.value_json",
-      {a(study_id), a(key), a(text)});
-  });
+  set_study_attr_locked("study_system_attrs", study_id, key, value);
 }
 
 std::map<std::string, nlohmann::json> PostgreSQLStorage::get_study_user_attrs(int64_t study_id) {
@@ -1190,42 +1125,36 @@ void PostgreSQLStorage::set_trial_intermediate_value(int64_t trial_id, int64_t s
   });
 }
 
-void PostgreSQLStorage::set_trial_user_attr(int64_t trial_id, const std::string& key, const nlohmann::json& value) {
-  require_writable("set a trial attribute");
+void PostgreSQLStorage::set_trial_attr_locked(const char* table, int64_t trial_id, const std::string& key,
+                                              const nlohmann::json& value) {
   const std::string text = dump_json(value, "trial attribute '" + key + "'");
-  std::lock_guard<std::mutex> lock(mu_);
   write_locked("setting a trial attribute", [&](Tx& tx, bool maybe_committed) {
-    if (maybe_committed &&
-        !q(tx, "SELECT 1 FROM trial_user_attrs WHERE trial_id = $1 AND attr_key = $2 AND value_json = $3",
-           {a(trial_id), a(key), a(text)})
-             .empty()) {
+    if (maybe_committed && !q(tx,
+                              std::string("SELECT 1 FROM ") + table +
+                                  " WHERE trial_id = $1 AND attr_key = $2 AND value_json = $3",
+                              {a(trial_id), a(key), a(text)})
+                                 .empty()) {
       return;
     }
     updatable_trial(tx, trial_id, url_);
     q(tx,
-      "INSERT INTO trial_user_attrs (trial_id, attr_key, value_json) VALUES ($1, $2, $3) "
-      "ON CONFLICT (trial_id, attr_key) DO UPDATE SET value_json = excluded.value_json",
+      std::string("INSERT INTO ") + table +
+          " (trial_id, attr_key, value_json) VALUES ($1, $2, $3) "
+          "ON CONFLICT (trial_id, attr_key) DO UPDATE SET value_json = excluded.value_json",
       {a(trial_id), a(key), a(text)});
   });
 }
 
+void PostgreSQLStorage::set_trial_user_attr(int64_t trial_id, const std::string& key, const nlohmann::json& value) {
+  require_writable("set a trial attribute");
+  std::lock_guard<std::mutex> lock(mu_);
+  set_trial_attr_locked("trial_user_attrs", trial_id, key, value);
+}
+
 void PostgreSQLStorage::set_trial_system_attr(int64_t trial_id, const std::string& key, const nlohmann::json& value) {
   require_writable("set a trial attribute");
-  const std::string text = dump_json(value, "trial attribute '" + key + "'");
   std::lock_guard<std::mutex> lock(mu_);
-  write_locked("setting a trial attribute", [&](Tx& tx, bool maybe_committed) {
-    if (maybe_committed &&
-        !q(tx, "SELECT 1 FROM trial_system_attrs WHERE trial_id = $1 AND attr_key = $2 AND value_json = $3",
-           {a(trial_id), a(key), a(text)})
-             .empty()) {
-      return;
-    }
-    updatable_trial(tx, trial_id, url_);
-    q(tx,
-      "INSERT INTO trial_system_attrs (trial_id, attr_key, value_json) VALUES ($1, $2, $3) "
-      "ON CONFLICT (trial_id, attr_key) DO UPDATE SET value_json = excluded.value_json",
-      {a(trial_id), a(key), a(text)});
-  });
+  set_trial_attr_locked("trial_system_attrs", trial_id, key, value);
 }
 
 FrozenTrial PostgreSQLStorage::get_trial(int64_t trial_id) {

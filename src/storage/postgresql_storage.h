@@ -166,6 +166,11 @@ class PostgreSQLStorage final : public Storage {
   auto write_locked(const char* what, Body&& body);
   template <typename Body>
   auto read_locked(const char* what, Body&& body);
+  /// Upserts one attribute into `table` (study_user_attrs / study_system_attrs).
+  void set_study_attr_locked(const char* table, int64_t study_id, const std::string& key, const nlohmann::json& value);
+  /// Upserts one attribute into `table` (trial_user_attrs / trial_system_attrs); a retry after a
+  /// commit in doubt that finds the value already there does nothing.
+  void set_trial_attr_locked(const char* table, int64_t trial_id, const std::string& key, const nlohmann::json& value);
 
   const std::string raw_url_;   // with credentials: only ever given to libpq
   const std::string url_;       // redacted

@@ -20,9 +20,16 @@
 
 namespace autoglm {
 
+using storage_internal::decode_value;
+using storage_internal::direction_name;
+using storage_internal::dump_json;
 using storage_internal::from_unix_us;
+using storage_internal::kFinite;
 using storage_internal::now_us;
+using storage_internal::state_from_name;
+using storage_internal::state_name;
 using storage_internal::to_unix_us;
+using storage_internal::value_type_of;
 
 namespace {
 
@@ -109,54 +116,6 @@ INSERT INTO autoglm_schema (version) VALUES (3);
 
 // SQL list of the finished states (the states that get a finish sequence).
 constexpr const char* kFinishedStatesSql = "('COMPLETE', 'PRUNED', 'FAIL')";
-
-// Stable on-disk names (independent of the display names in frozen_trial.h).
-const char* state_name(TrialState s) {
-  switch (s) {
-    case TrialState::WAITING: return "WAITING";
-    case TrialState::RUNNING: return "RUNNING";
-    case TrialState::COMPLETE: return "COMPLETE";
-    case TrialState::PRUNED: return "PRUNED";
-    case TrialState::FAIL: return "FAIL";
-  }
-  return "FAIL";
-}
-
-std::optional<TrialState> state_from_name(const std::string& s) {
-  for (TrialState t : {TrialState::WAITING, TrialState::RUNNING, TrialState::COMPLETE, TrialState::PRUNED,
-                       TrialState::FAIL}) {
-    if (s == state_name(t)) return t;
-  }
-  return std::nullopt;
-}
-
-const char* direction_name(StudyDirection d) { return d == StudyDirection::MAXIMIZE ? "MAXIMIZE" : "MINIMIZE"; }
-
-// value_type column: SQLite stores NaN as NULL, so the kind of a float is kept beside it.
-enum ValueType : int { kFinite = 0, kPosInf = 1, kNegInf = 2, kNaN = 3 };
-
-int value_type_of(double v) {
-  if (std::isnan(v)) return kNaN;
-  if (std::isinf(v)) return v > 0 ? kPosInf : kNegInf;
-  return kFinite;
-}
-
-double decode_value(bool is_null, double stored, int type) {
-  switch (type) {
-    case kPosInf: return std::numeric_limits<double>::infinity();
-    case kNegInf: return -std::numeric_limits<double>::infinity();
-    case kNaN: return std::numeric_limits<double>::quiet_NaN();
-    default: return is_null ? std::numeric_limits<double>::quiet_NaN() : stored;
-  }
-}
-
-std::string dump_json(const nlohmann::json& v, const std::string& what) {
-  try {
-    return v.dump();
-  } catch (const nlohmann::json::exception& e) {
-    throw ConfigError(what + " cannot be stored as JSON (" + e.what() + "); pass valid UTF-8 strings");
-  }
-}
 
 std::mt19937& jitter_rng() {
   thread_local std::mt19937 rng(std::random_device{}());
@@ -931,36 +890,10 @@ std::vector<FrozenTrial> SQLiteStorage::load_trials_locked(const std::string& wh
 
 int64_t SQLiteStorage::create_new_trial(int64_t study_id, const std::optional<FrozenTrial>& template_trial) {
   require_writable("create a trial");
-  // Validate and serialize before taking the write lock.
-  FrozenTrial t;
-  std::map<std::string, std::string> distribution_json, user_json, system_json;
-  if (template_trial) {
-    t = *template_trial;
-    for (const auto& [name, value] : t.params) {
-      auto d = t.distributions.find(name);
-      if (d == t.distributions.end()) {
-        throw ConfigError("template trial has parameter '" + name +
-                          "' without a distribution; give every parameter its distribution");
-      }
-      distribution_json[name] = to_json(d->second).dump();
-    }
-    for (const auto& [name, d] : t.distributions) {
-      if (!t.params.count(name)) {
-        throw ConfigError("template trial has a distribution for '" + name +
-                          "' but no value; give every distribution a parameter value");
-      }
-    }
-    for (const auto& [k, v] : t.user_attrs) user_json[k] = dump_json(v, "trial user attribute '" + k + "'");
-    for (const auto& [k, v] : t.system_attrs) system_json[k] = dump_json(v, "trial system attribute '" + k + "'");
-    if (t.state == TrialState::RUNNING && !t.datetime_start) t.datetime_start = now_us();
-  } else {
-    t.state = TrialState::RUNNING;
-    t.datetime_start = now_us();
-  }
-
+  const storage_internal::PreparedTrial p = storage_internal::prepare_trial(template_trial);  // before the write lock
   std::lock_guard<std::mutex> lock(mu_);
   return transact_locked(TxnKind::kWrite, "creating a trial",
-                         [&] { return insert_trial_locked(study_id, t, distribution_json, user_json, system_json); });
+                         [&] { return insert_trial_locked(study_id, p.t, p.distribution_json, p.user_json, p.system_json); });
 }
 
 int64_t SQLiteStorage::insert_trial_locked(int64_t study_id, const FrozenTrial& t,

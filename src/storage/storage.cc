@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <filesystem>
+#include <limits>
 
 #include "autoglm/error.h"
 #include "storage/in_memory_storage.h"
@@ -160,6 +162,79 @@ std::string incompatible_param_message(const std::string& param_name, const std:
   return "parameter '" + param_name + "' of study '" + study_name + "' was " + to_string(before) +
          " in earlier trials and cannot become " + to_string(now) +
          "; keep its kind (and choices) or use a new parameter name or a new study";
+}
+
+const char* state_name(TrialState s) {
+  switch (s) {
+    case TrialState::WAITING: return "WAITING";
+    case TrialState::RUNNING: return "RUNNING";
+    case TrialState::COMPLETE: return "COMPLETE";
+    case TrialState::PRUNED: return "PRUNED";
+    case TrialState::FAIL: return "FAIL";
+  }
+  return "FAIL";
+}
+
+std::optional<TrialState> state_from_name(const std::string& s) {
+  for (TrialState t : {TrialState::WAITING, TrialState::RUNNING, TrialState::COMPLETE, TrialState::PRUNED,
+                       TrialState::FAIL}) {
+    if (s == state_name(t)) return t;
+  }
+  return std::nullopt;
+}
+
+const char* direction_name(StudyDirection d) { return d == StudyDirection::MAXIMIZE ? "MAXIMIZE" : "MINIMIZE"; }
+
+int value_type_of(double v) {
+  if (std::isnan(v)) return kNaN;
+  if (std::isinf(v)) return v > 0 ? kPosInf : kNegInf;
+  return kFinite;
+}
+
+double decode_value(bool is_null, double stored, int type) {
+  switch (type) {
+    case kPosInf: return std::numeric_limits<double>::infinity();
+    case kNegInf: return -std::numeric_limits<double>::infinity();
+    case kNaN: return std::numeric_limits<double>::quiet_NaN();
+    default: return is_null ? std::numeric_limits<double>::quiet_NaN() : stored;
+  }
+}
+
+std::string dump_json(const nlohmann::json& v, const std::string& what) {
+  try {
+    return v.dump();
+  } catch (const nlohmann::json::exception& e) {
+    throw ConfigError(what + " cannot be stored as JSON (" + e.what() + "); pass valid UTF-8 strings");
+  }
+}
+
+PreparedTrial prepare_trial(const std::optional<FrozenTrial>& template_trial) {
+  PreparedTrial p;
+  FrozenTrial& t = p.t;
+  if (template_trial) {
+    t = *template_trial;
+    for (const auto& [name, value] : t.params) {
+      auto d = t.distributions.find(name);
+      if (d == t.distributions.end()) {
+        throw ConfigError("template trial has parameter '" + name +
+                          "' without a distribution; give every parameter its distribution");
+      }
+      p.distribution_json[name] = to_json(d->second).dump();
+    }
+    for (const auto& [name, d] : t.distributions) {
+      if (!t.params.count(name)) {
+        throw ConfigError("template trial has a distribution for '" + name +
+                          "' but no value; give every distribution a parameter value");
+      }
+    }
+    for (const auto& [k, v] : t.user_attrs) p.user_json[k] = dump_json(v, "trial user attribute '" + k + "'");
+    for (const auto& [k, v] : t.system_attrs) p.system_json[k] = dump_json(v, "trial system attribute '" + k + "'");
+    if (t.state == TrialState::RUNNING && !t.datetime_start) t.datetime_start = now_us();
+  } else {
+    t.state = TrialState::RUNNING;
+    t.datetime_start = now_us();
+  }
+  return p;
 }
 
 }  // namespace storage_internal

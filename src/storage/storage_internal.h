@@ -3,7 +3,11 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "autoglm/distribution.h"
 #include "autoglm/frozen_trial.h"
@@ -39,5 +43,36 @@ using autoglm::retry_template;
 /// study already uses for it.
 std::string incompatible_param_message(const std::string& param_name, const std::string& study_name,
                                        const Distribution& before, const Distribution& now);
+
+// ---- what the SQL back ends (SQLite, PostgreSQL) write ----
+
+/// Stable on-disk names of the trial states ("WAITING", ..., the `state` column). Kept apart
+/// from to_string(TrialState), a display name, so that no change of the display reaches files.
+const char* state_name(TrialState s);
+/// The state with on-disk name `s`; nullopt for an unknown name.
+std::optional<TrialState> state_from_name(const std::string& s);
+/// Stable on-disk name of a direction ("MINIMIZE" / "MAXIMIZE", the `direction` column).
+const char* direction_name(StudyDirection d);
+
+/// The `value_type` column kept beside a stored float (SQLite stores NaN as NULL): its kind.
+enum ValueType : int { kFinite = 0, kPosInf = 1, kNegInf = 2, kNaN = 3 };
+/// The ValueType of `v`.
+int value_type_of(double v);
+/// The float a (value, value_type) pair stands for; `stored` counts only for kFinite (or an
+/// unknown type) and a non-NULL value, NaN otherwise.
+double decode_value(bool is_null, double stored, int type);
+
+/// `v` as JSON text; ConfigError naming `what` when it cannot be (invalid UTF-8).
+std::string dump_json(const nlohmann::json& v, const std::string& what);
+
+/// A create_new_trial template validated and serialized before any transaction starts.
+struct PreparedTrial {
+  FrozenTrial t;
+  std::map<std::string, std::string> distribution_json, user_json, system_json;  // by name / key
+};
+/// Checks that every parameter of the template has a distribution and every distribution a
+/// value (ConfigError otherwise), serializes distributions and attributes, and fills in the
+/// defaults (no template: a RUNNING trial started now; a RUNNING template without a start: now).
+PreparedTrial prepare_trial(const std::optional<FrozenTrial>& template_trial);
 
 }  // namespace autoglm::storage_internal

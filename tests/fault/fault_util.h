@@ -503,6 +503,26 @@ inline std::vector<std::string> worker_argv(const std::string& study, const std:
   return a;
 }
 
+/// `autoglm tune DIR/study.yaml --storage URL`, optionally under `ip netns exec NS`.
+inline std::vector<std::string> tune_argv(const TempDir& dir, const std::string& url, const std::string& netns = "") {
+  std::vector<std::string> a;
+  if (!netns.empty()) a = {"/usr/sbin/ip", "netns", "exec", netns};
+  for (const auto& s : {kAutoglm, std::string("tune"), (dir / "study.yaml").string(), std::string("--storage"), url}) a.push_back(s);
+  return a;
+}
+
+/// Writes DIR/obj.sh (kQuadraticScript) and DIR/study.yaml (quadratic_config) for a study that
+/// runs until `n_complete` COMPLETE trials of `trial_sleep` s each, with heartbeats every
+/// `heartbeat_interval` s, trials stale after `grace` s and retried up to `max_retries` times.
+inline void write_quadratic_study(const TempDir& dir, const std::string& study, int n_complete, double trial_sleep,
+                                  int max_retries, double heartbeat_interval, double grace) {
+  dir.write("obj.sh", kQuadraticScript, true);
+  char hb[160];
+  std::snprintf(hb, sizeof hb, "max_retries: %d\nheartbeat_interval: %g\nheartbeat_grace_period: %g\n", max_retries,
+                heartbeat_interval, grace);
+  dir.write("study.yaml", quadratic_config(study, "n_complete: " + std::to_string(n_complete), trial_sleep, hb));
+}
+
 /// Waits until the stderr of `pid` says the study is open (tune printed its first line, after it
 /// stored the config) or the process ended; true when the study is ready.
 inline bool wait_study_open(Processes& procs, pid_t pid, double timeout) {

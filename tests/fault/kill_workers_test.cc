@@ -16,10 +16,7 @@ constexpr double kTimeLimit = 150;  // seconds for the whole study, kills includ
 
 void run_kill_nine(const TempDir& dir, const std::string& url, const std::string& label) {
   const std::string study = "kill9";
-  dir.write("obj.sh", kQuadraticScript, true);
-  dir.write("study.yaml", quadratic_config(study, "n_complete: " + std::to_string(kTarget), 0.25,
-                                           "max_retries: " + std::to_string(kMaxRetries) +
-                                               "\nheartbeat_interval: 0.2\nheartbeat_grace_period: 1.5\n"));
+  write_quadratic_study(dir, study, kTarget, 0.25, kMaxRetries, 0.2, 1.5);
   Processes procs;
   procs.marker = (dir / "obj.sh").string();
   int seq = 0;
@@ -28,7 +25,7 @@ void run_kill_nine(const TempDir& dir, const std::string& url, const std::string
   };
   const auto t0 = Clock::now();
   // `autoglm tune` creates the study (and stores its config), then runs trials as worker 0.
-  const pid_t tune = procs.spawn(dir.path(), {kAutoglm, "tune", (dir / "study.yaml").string(), "--storage", url}, dir / "tune");
+  const pid_t tune = procs.spawn(dir.path(), tune_argv(dir, url), dir / "tune");
   ASSERT_TRUE(wait_study_open(procs, tune, 30)) << procs.err_tail(tune);
   std::vector<pid_t> workers{tune};
   for (int i = 1; i < kWorkers; ++i) workers.push_back(spawn_worker());

@@ -38,19 +38,12 @@ TEST(FaultNetwork, NetworkPartitionNetns) {
   const std::string url_a = with_host(url, A.root_addr), url_b = with_host(url, B.root_addr);
 
   const std::string study = "partition";
-  dir.write("obj.sh", kQuadraticScript, true);
-  char hb[160];
-  std::snprintf(hb, sizeof hb, "max_retries: %d\nheartbeat_interval: %g\nheartbeat_grace_period: %g\n", kMaxRetries,
-                kInterval, kGrace);
-  dir.write("study.yaml", quadratic_config(study, "n_complete: " + std::to_string(kTarget), 2.0, hb));
+  write_quadratic_study(dir, study, kTarget, 2.0, kMaxRetries, kInterval, kGrace);
   Processes procs;
   procs.marker = (dir / "obj.sh").string();
   const auto t0 = Clock::now();
   // Host B: `autoglm tune` (creates the study, then works on it); host A: `autoglm worker`.
-  const pid_t b = procs.spawn(dir.path(),
-                              {"/usr/sbin/ip", "netns", "exec", B.ns, kAutoglm, "tune", (dir / "study.yaml").string(),
-                               "--storage", url_b},
-                              dir / "host-b");
+  const pid_t b = procs.spawn(dir.path(), tune_argv(dir, url_b, B.ns), dir / "host-b");
   ASSERT_TRUE(wait_study_open(procs, b, 30)) << procs.err_tail(b);
   const pid_t a = procs.spawn(dir.path(), worker_argv(study, url_a, A.ns), dir / "host-a");
 

@@ -14,14 +14,11 @@ TEST(FaultPostgres, PostgreSQLRestartMidStudy) {
   const std::string url = pg.start("127.0.0.1", &error);
   ASSERT_FALSE(url.empty()) << "scripts/test_pg.sh start failed: " << error;
   const std::string study = "restart";
-  dir.write("obj.sh", kQuadraticScript, true);
-  dir.write("study.yaml", quadratic_config(study, "n_complete: " + std::to_string(kTarget), 0.05,
-                                           "max_retries: " + std::to_string(kMaxRetries) +
-                                               "\nheartbeat_interval: 0.5\nheartbeat_grace_period: 5\n"));
+  write_quadratic_study(dir, study, kTarget, 0.05, kMaxRetries, 0.5, 5);
   Processes procs;
   procs.marker = (dir / "obj.sh").string();
   const auto t0 = Clock::now();
-  const pid_t tune = procs.spawn(dir.path(), {kAutoglm, "tune", (dir / "study.yaml").string(), "--storage", url}, dir / "tune");
+  const pid_t tune = procs.spawn(dir.path(), tune_argv(dir, url), dir / "tune");
   ASSERT_TRUE(wait_study_open(procs, tune, 30)) << procs.err_tail(tune);
   for (int i = 1; i < 4; ++i) procs.spawn(dir.path(), worker_argv(study, url), dir / ("worker-" + std::to_string(i)));
 
@@ -63,14 +60,11 @@ TEST(FaultPostgres, PostgreSQLOutageLongerThanGracePeriod) {
   const std::string url = pg.start("127.0.0.1", &error);
   ASSERT_FALSE(url.empty()) << "scripts/test_pg.sh start failed: " << error;
   const std::string study = "outage";
-  dir.write("obj.sh", kQuadraticScript, true);
-  dir.write("study.yaml", quadratic_config(study, "n_complete: " + std::to_string(kTarget), 0.5,
-                                           "max_retries: " + std::to_string(kMaxRetries) +
-                                               "\nheartbeat_interval: 0.5\nheartbeat_grace_period: 2\n"));
+  write_quadratic_study(dir, study, kTarget, 0.5, kMaxRetries, 0.5, kGrace);
   Processes procs;
   procs.marker = (dir / "obj.sh").string();
   const auto t0 = Clock::now();
-  const pid_t tune = procs.spawn(dir.path(), {kAutoglm, "tune", (dir / "study.yaml").string(), "--storage", url}, dir / "tune");
+  const pid_t tune = procs.spawn(dir.path(), tune_argv(dir, url), dir / "tune");
   ASSERT_TRUE(wait_study_open(procs, tune, 30)) << procs.err_tail(tune);
   procs.spawn(dir.path(), worker_argv(study, url), dir / "worker-1");
   auto before = poll_until(url, study, 60, [&](const auto& t) {

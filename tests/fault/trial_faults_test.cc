@@ -25,7 +25,7 @@ struct TwoWorkers {
   void run(const TempDir& dir, const std::string& study, const std::string& url, double limit) {
     procs.marker = (dir / "obj.sh").string();
     const auto t0 = Clock::now();
-    tune = procs.spawn(dir.path(), {kAutoglm, "tune", (dir / "study.yaml").string(), "--storage", url}, dir / "tune");
+    tune = procs.spawn(dir.path(), tune_argv(dir, url), dir / "tune");
     ASSERT_TRUE(wait_study_open(procs, tune, 30)) << procs.err_tail(tune);
     worker = procs.spawn(dir.path(), worker_argv(study, url), dir / "worker");
     ended = procs.wait_all(limit);

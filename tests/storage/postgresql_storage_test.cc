@@ -34,6 +34,7 @@ using testing_util::contains;
 using testing_util::fresh_postgres_database;
 using testing_util::message_of;
 using testing_util::postgres_url;
+using testing_util::read_file;
 using testing_util::StorageConformance;
 using testing_util::TempDir;
 
@@ -66,13 +67,6 @@ INSTANTIATE_TEST_SUITE_P(PostgreSQL, StorageConformance,
                          [](const ::testing::TestParamInfo<Backend>& info) { return info.param.name; });
 
 // ---------------------------------------------------------------- helpers
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 /// A database of its own for one test, dropped at the end.
 struct ScratchDatabase {

@@ -26,6 +26,7 @@ namespace autoglm {
 namespace {
 
 namespace fs = std::filesystem;
+using testing_util::read_file;
 using testing_util::TempDir;
 
 const std::vector<StudyDirection> kMin{StudyDirection::MINIMIZE};
@@ -35,13 +36,6 @@ StorageOpenOptions read_only() {
   StorageOpenOptions o;
   o.read_only = true;
   return o;
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 // Every file of a directory with its bytes: equal snapshots mean nothing was written.

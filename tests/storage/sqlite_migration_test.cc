@@ -30,44 +30,12 @@ namespace fs = std::filesystem;
 using testing_util::contains;
 using testing_util::expect_same_trial;
 using testing_util::message_of;
+using testing_util::RawDb;
+using testing_util::read_file;
+using testing_util::run_in_children;
 using testing_util::TempDir;
 
 const std::string kFixture = std::string(AUTOGLM_SOURCE_DIR) + "/tests/storage/data/schema_v1.db";
-
-// A raw connection (read-write, or read-only without creating anything) for inspecting files.
-class RawDb {
- public:
-  explicit RawDb(const std::string& path, bool read_only = false) {
-    const int flags = read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
-    if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) throw std::runtime_error("open " + path);
-  }
-  ~RawDb() { sqlite3_close(db_); }
-  RawDb(const RawDb&) = delete;
-  RawDb& operator=(const RawDb&) = delete;
-  std::string scalar(const std::string& sql) {
-    sqlite3_stmt* st = nullptr;
-    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) throw std::runtime_error(sqlite3_errmsg(db_));
-    std::string out;
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
-      out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
-    }
-    sqlite3_finalize(st);
-    return out;
-  }
-  void exec(const std::string& sql) {
-    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) throw std::runtime_error(sqlite3_errmsg(db_));
-  }
-
- private:
-  sqlite3* db_ = nullptr;
-};
-
-std::string read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // A private copy of the v1 fixture in `dir`.
 std::string copy_fixture(const TempDir& dir) {
@@ -254,28 +222,13 @@ TEST(SQLiteMigration, SeveralProcessesUpgradeOneFileOnce) {
   TempDir dir;
   const std::string path = copy_fixture(dir);
   constexpr int kWorkers = 4;
-  std::vector<pid_t> pids;
-  for (int k = 0; k < kWorkers; ++k) {
-    const pid_t pid = fork();
-    if (pid == 0) {
-      int rc = 0;
-      try {
-        auto s = open_storage(path);
-        const int64_t id = s->get_study_id_from_name("v1-fixture");
-        const int64_t t = s->create_new_trial(id);
-        rc = s->set_trial_state_values(t, TrialState::FAIL) ? 0 : 4;
-      } catch (const std::exception& e) {
-        std::fprintf(stderr, "worker %d: %s\n", k, e.what());
-        rc = 3;
-      }
-      _exit(rc);
-    }
-    pids.push_back(pid);
-  }
-  for (pid_t pid : pids) {
-    int status = 0;
-    waitpid(pid, &status, 0);
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
+  for (int code : run_in_children(kWorkers, [&](int) {
+         auto s = open_storage(path);
+         const int64_t id = s->get_study_id_from_name("v1-fixture");
+         const int64_t t = s->create_new_trial(id);
+         return s->set_trial_state_values(t, TrialState::FAIL) ? 0 : 4;
+       })) {
+    EXPECT_EQ(code, 0);
   }
   RawDb raw(path, true);
   EXPECT_EQ(raw.scalar("SELECT version FROM autoglm_schema"), "3");
@@ -290,8 +243,8 @@ TEST(SQLiteMigration, SeveralProcessesUpgradeOneFileOnce) {
 TEST(SQLiteMigration, ReadOnlyOpenOfV1ReadsItWithoutWriting) {
   TempDir dir;
   const std::string path = copy_fixture(dir);
-  const std::string bytes = read_bytes(path);
-  ASSERT_EQ(bytes, read_bytes(kFixture));
+  const std::string bytes = read_file(path);
+  ASSERT_EQ(bytes, read_file(kFixture));
   {
     auto s = open_storage("sqlite:///" + path, StorageOpenOptions{true});
     const int64_t id = fixture_study(*s);
@@ -308,7 +261,7 @@ TEST(SQLiteMigration, ReadOnlyOpenOfV1ReadsItWithoutWriting) {
     EXPECT_THROW(s->create_new_trial(id), StorageError);
     EXPECT_THROW(s->fail_running_trial(1, "x", 1), StorageError);
   }
-  EXPECT_EQ(read_bytes(path), bytes);
+  EXPECT_EQ(read_file(path), bytes);
   EXPECT_FALSE(fs::exists(path + "-wal"));
   EXPECT_FALSE(fs::exists(path + "-shm"));
   EXPECT_FALSE(fs::exists(path + "-journal"));
@@ -319,12 +272,12 @@ TEST(SQLiteMigration, NewerFileRefusedAndLeftAlone) {
   TempDir dir;
   const std::string path = copy_fixture(dir);
   RawDb(path).exec("UPDATE autoglm_schema SET version = 99");
-  const std::string bytes = read_bytes(path);
+  const std::string bytes = read_file(path);
   for (bool read_only : {false, true}) {
     const std::string msg = message_of<StorageError>([&] { open_storage(path, StorageOpenOptions{read_only}); });
     EXPECT_TRUE(contains(msg, "newer")) << msg;
     EXPECT_TRUE(contains(msg, "schema 99 > 3")) << msg;
-    EXPECT_EQ(read_bytes(path), bytes);
+    EXPECT_EQ(read_file(path), bytes);
   }
   EXPECT_EQ(RawDb(path, true).scalar("SELECT version FROM autoglm_schema"), "99");
   EXPECT_EQ(RawDb(path, true).scalar("SELECT COUNT(*) FROM pragma_table_info('trials') WHERE name = 'finish_seq'"), "0");

@@ -32,42 +32,11 @@ using json = nlohmann::json;
 
 const std::vector<StudyDirection> kMin{StudyDirection::MINIMIZE};
 
-// A raw connection for inspecting / tampering with files behind the storage's back.
-class RawDb {
- public:
-  explicit RawDb(const std::string& path) {
-    if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) throw std::runtime_error("open " + path);
-  }
-  ~RawDb() { sqlite3_close(db_); }
-  std::string scalar(const std::string& sql) {
-    sqlite3_stmt* st = nullptr;
-    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
-      throw std::runtime_error(sqlite3_errmsg(db_));
-    }
-    std::string out;
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
-      out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
-    }
-    sqlite3_finalize(st);
-    return out;
-  }
-  void exec(const std::string& sql) {
-    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) throw std::runtime_error(sqlite3_errmsg(db_));
-  }
-
- private:
-  sqlite3* db_ = nullptr;
-};
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 using testing_util::contains;
 using testing_util::message_of;
+using testing_util::RawDb;
+using testing_util::read_file;
+using testing_util::run_in_children;
 
 TEST(SQLiteStorage, ReopenSeesEverything) {
   TempDir dir;
@@ -325,33 +294,6 @@ TEST(SQLiteStorage, WriterWaitsOutALongLockAndWritesOnce) {
   EXPECT_GE(waited, std::chrono::milliseconds(1200));
   EXPECT_EQ(s.get_trial(t).number, 1);
   EXPECT_EQ(s.get_n_trials(id), 2);
-}
-
-// Runs `work(worker)` in `n` forked children on their own connections; returns the exit codes.
-template <typename F>
-std::vector<int> run_in_children(int n, F work) {
-  std::vector<pid_t> pids;
-  for (int k = 0; k < n; ++k) {
-    pid_t pid = fork();
-    if (pid == 0) {
-      int rc = 0;
-      try {
-        rc = work(k);
-      } catch (const std::exception& e) {
-        fprintf(stderr, "worker %d: %s\n", k, e.what());
-        rc = 3;
-      }
-      _exit(rc);
-    }
-    pids.push_back(pid);
-  }
-  std::vector<int> codes;
-  for (pid_t pid : pids) {
-    int status = 0;
-    waitpid(pid, &status, 0);
-    codes.push_back(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
-  }
-  return codes;
 }
 
 TEST(SQLiteStorage, SeveralProcessesCreateTrialsConcurrently) {

@@ -29,6 +29,7 @@ namespace autoglm {
 namespace {
 
 using testing_util::expect_same_trial;
+using testing_util::run_in_children;
 using testing_util::same_double;
 using testing_util::TempDir;
 using json = nlohmann::json;
@@ -923,34 +924,6 @@ TEST_P(StorageConformance, PollingReaderSeesEveryFinishedTrialOnce) {
 }
 
 // ---------------------------------------------------------------- several processes
-
-// Runs `work(worker)` in `n` forked children (each opens its own storage from a URL); returns their
-// exit codes. Children leave with _exit: no gtest teardown, no destructors of the parent's objects.
-template <typename F>
-std::vector<int> run_in_children(int n, F work) {
-  std::vector<pid_t> pids;
-  for (int k = 0; k < n; ++k) {
-    const pid_t pid = fork();
-    if (pid == 0) {
-      int rc = 0;
-      try {
-        rc = work(k);
-      } catch (const std::exception& e) {
-        std::fprintf(stderr, "worker %d: %s\n", k, e.what());
-        rc = 3;
-      }
-      _exit(rc);
-    }
-    pids.push_back(pid);
-  }
-  std::vector<int> codes;
-  for (pid_t pid : pids) {
-    int status = 0;
-    waitpid(pid, &status, 0);
-    codes.push_back(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
-  }
-  return codes;
-}
 
 TEST_P(StorageConformance, SeveralProcessesCreateAndPopTrials) {
   if (!GetParam().url) GTEST_SKIP() << GetParam().name << " cannot be opened from another process";

@@ -1,12 +1,19 @@
-// Helpers for the storage tests: a fresh temporary directory per test and a NaN-aware
-// FrozenTrial comparison.
+// Helpers for the storage tests: a fresh temporary directory per test, a NaN-aware FrozenTrial
+// comparison, raw access to SQLite files and to their bytes, and forked worker processes.
 #pragma once
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -86,5 +93,72 @@ std::string message_of(F&& f) {
 }
 
 inline bool contains(const std::string& haystack, const std::string& needle) { return haystack.find(needle) != std::string::npos; }
+
+/// The bytes of the file at `path` ("" when it cannot be read).
+inline std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+/// A raw SQLite connection for inspecting / tampering with files behind the storage's back:
+/// read-write (creating the file if missing), or read-only (creating and writing nothing).
+class RawDb {
+ public:
+  explicit RawDb(const std::string& path, bool read_only = false) {
+    const int flags = read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) throw std::runtime_error("open " + path);
+  }
+  ~RawDb() { sqlite3_close(db_); }
+  RawDb(const RawDb&) = delete;
+  RawDb& operator=(const RawDb&) = delete;
+  /// The first column of the first row as text ("" for no row or NULL).
+  std::string scalar(const std::string& sql) {
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) throw std::runtime_error(sqlite3_errmsg(db_));
+    std::string out;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+      out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+    }
+    sqlite3_finalize(st);
+    return out;
+  }
+  void exec(const std::string& sql) {
+    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) throw std::runtime_error(sqlite3_errmsg(db_));
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+/// Runs `work(worker)` in `n` forked children (each opens its own storage); returns their exit
+/// codes (128 + signal for a killed one; 3 when work threw). Children leave with _exit: no gtest
+/// teardown, no destructors of the parent's objects.
+template <typename F>
+std::vector<int> run_in_children(int n, F work) {
+  std::vector<pid_t> pids;
+  for (int k = 0; k < n; ++k) {
+    const pid_t pid = fork();
+    if (pid == 0) {
+      int rc = 0;
+      try {
+        rc = work(k);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "worker %d: %s\n", k, e.what());
+        rc = 3;
+      }
+      _exit(rc);
+    }
+    pids.push_back(pid);
+  }
+  std::vector<int> codes;
+  for (pid_t pid : pids) {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    codes.push_back(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+  }
+  return codes;
+}
 
 }  // namespace autoglm::testing_util
