@@ -227,10 +227,15 @@ bool target_reached(Study& study, bool complete_only, int target, bool* saw_stal
   // RUNNING trials are read before the finished ones: a trial finishing in between is then
   // counted twice (this worker stops early; the one that finished it counts again after), never
   // missed (which would start one trial too many).
+  Storage& storage = study.storage();
   const std::vector<TrialState> running{TrialState::RUNNING};
-  const int n_running = study.storage().get_n_trials(study.study_id(), running);
-  if (counted_trials(study, complete_only) + n_running < target) return false;
-  const auto running_trials = study.storage().get_all_trials(study.study_id(), running);
+  const std::vector<TrialState> counted = complete_only ? std::vector<TrialState>{TrialState::COMPLETE}
+                                                        : std::vector<TrialState>{TrialState::COMPLETE, TrialState::PRUNED};
+  // Far from the target, two COUNT queries decide (they may include a baseline or a stale
+  // trial, which only errs towards "reached"); no pass over the study's history.
+  const int n_running = storage.get_n_trials(study.study_id(), running);
+  if (storage.get_n_trials(study.study_id(), counted) + n_running < target) return false;
+  const auto running_trials = storage.get_all_trials(study.study_id(), running);
   int n = counted_trials(study, complete_only);
   for (const auto& t : running_trials) {
     if (is_baseline(t)) continue;
@@ -239,6 +244,7 @@ bool target_reached(Study& study, bool complete_only, int target, bool* saw_stal
   }
   return n >= target;
 }
+
 // ---- progress ------------------------------------------------------------------------------
 
 std::string clock_text(double s) {
@@ -888,10 +894,6 @@ int run_search(StudyConfig& cfg, const std::string& url, const std::shared_ptr<S
   // Returns the study and id of a trial started under the start lock (Study::start_trial: one
   // storage write for a new trial); the caller makes the Trial (sampler work) after the lock.
   auto next_trial = [&]() -> std::optional<std::pair<Study*, int64_t>> {
-    // Catch up with the trials other processes finished before taking the lock, so that the
-    // target check under it reads only the last few (bench/throughput.sh: the incremental read
-    // was the largest item inside the lock with 8 workers).
-    if (target) study->finished_trials_snapshot();
     std::lock_guard lock(start_lock);
     if (stop || interrupted()) return std::nullopt;
     if (cfg.timeout_seconds &&
