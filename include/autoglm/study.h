@@ -120,7 +120,9 @@ class Study final : public StudyView {
   /// count makes the trial FAIL, with the reason recorded, and returns it); PRUNED uses the
   /// last intermediate value. Throws UpdateFinishedTrialError when already finished.
   FrozenTrial tell(int trial_number, TrialState state, const std::vector<double>& values = {});
-  FrozenTrial tell(Trial& trial, double value) { return tell(trial.number(), TrialState::COMPLETE, {value}); }
+  FrozenTrial tell(Trial& trial, double value) { return tell(trial, TrialState::COMPLETE, {value}); }
+  /// tell() of a Trial this object asked (no look-up of its number).
+  FrozenTrial tell(Trial& trial, TrialState state, const std::vector<double>& values = {});
 
   /// Runs trials until n_trials / timeout / stop(). Trials interrupted by a crash of an earlier
   /// run (RUNNING, owned by a dead process on this host) are marked FAIL first.
@@ -183,6 +185,7 @@ class Study final : public StudyView {
         std::unique_ptr<Pruner> pruner);
   friend class Trial;
   void run_trial_(const MultiObjective& objective, const OptimizeOptions& options);
+  FrozenTrial tell_id_(int64_t trial_id, TrialState state, const std::vector<double>& values);
   /// Adds a trial that just finished in storage to finished_ (if finished_ has been built).
   void add_finished_(FrozenTrial trial);
   /// Heartbeats: register a trial this object runs / forget it; the thread starts on first use.

@@ -846,7 +846,7 @@ int run_search(StudyConfig& cfg, const std::string& url, const std::shared_ptr<S
       state = TrialState::PRUNED;
     } catch (const ConfigError& e) {
       trial.set_system_attr("fail_reason", std::string(e.what()));
-      progress.on_trial(owner.tell(trial.number(), TrialState::FAIL));
+      progress.on_trial(owner.tell(trial, TrialState::FAIL));
       throw;
     } catch (const std::exception& e) {
       state = TrialState::FAIL;
@@ -864,7 +864,7 @@ int run_search(StudyConfig& cfg, const std::string& url, const std::shared_ptr<S
         return;
       }
       if (!reason.empty()) trial.set_system_attr("fail_reason", reason);
-      progress.on_trial(owner.tell(trial.number(), state, values));
+      progress.on_trial(owner.tell(trial, state, values));
       consecutive_failures = state == TrialState::FAIL ? consecutive_failures + 1 : 0;
     } catch (const UpdateFinishedTrialError&) {
       progress.message("trial " + std::to_string(trial.number()) +

@@ -241,8 +241,16 @@ Trial Study::ask_started(int64_t trial_id, const SearchSpace& fixed_distribution
 Trial Study::ask(const SearchSpace& fixed_distributions) { return ask_started(start_trial(), fixed_distributions); }
 
 FrozenTrial Study::tell(int trial_number, TrialState state, const std::vector<double>& values) {
-  int64_t id = storage_->get_trial_id_from_study_id_trial_number(study_id_, trial_number);
+  return tell_id_(storage_->get_trial_id_from_study_id_trial_number(study_id_, trial_number), state, values);
+}
+
+FrozenTrial Study::tell(Trial& trial, TrialState state, const std::vector<double>& values) {
+  return tell_id_(trial.trial_id(), state, values);
+}
+
+FrozenTrial Study::tell_id_(int64_t id, TrialState state, const std::vector<double>& values) {
   FrozenTrial t = storage_->get_trial(id);
+  const int trial_number = t.number;
   if (is_finished(t.state))
     throw UpdateFinishedTrialError("trial " + std::to_string(trial_number) + " of study '" + study_name_ +
                                    "' is already " + to_string(t.state) + "; a finished trial cannot change");
@@ -316,7 +324,7 @@ void Study::optimize(const MultiObjective& objective, const OptimizeOptions& opt
           state = TrialState::PRUNED;
         } catch (const ConfigError&) {
           // Misuse of the API (an invalid distribution, ...) would repeat in every trial: stop.
-          tell(trial.number(), TrialState::FAIL);
+          tell(trial, TrialState::FAIL);
           throw;
         } catch (const std::exception& e) {
           state = TrialState::FAIL;
@@ -330,7 +338,7 @@ void Study::optimize(const MultiObjective& objective, const OptimizeOptions& opt
         FrozenTrial done;
         try {
           if (!reason.empty()) trial.set_system_attr("fail_reason", reason);
-          done = tell(trial.number(), state, values);
+          done = tell(trial, state, values);
         } catch (const UpdateFinishedTrialError&) {
           // Another worker failed it as stale meanwhile (a lost heartbeat) and retried it: the
           // result is dropped, as the trial's record already says why.
