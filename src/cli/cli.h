@@ -123,7 +123,11 @@ std::shared_ptr<Storage> open_existing_storage(const std::string& url);
 /// Checks that a storage URL can be opened for writing without creating anything: a sqlite
 /// file's directory must exist. Throws Error naming the URL and the fix.
 void check_storage_writable(const std::string& url);
-/// The study id for `name`, or an Error naming it and how to list the studies.
+/// The environment variable AUTOGLM_STORAGE ("" when unset): every verb's storage when --storage
+/// is not given (before a config's `storage` and the default), so passwords stay out of argv.
+std::string env_storage();
+/// The study id for `name`, or an Error naming it and how to list the studies (the storage's
+/// URL in it is storage.url(), without credentials, whatever `url` holds).
 int64_t find_study(Storage& storage, const std::string& name, const std::string& url);
 
 /// "host:pid" of the worker that runs (ran) a trial (system attrs worker.host / worker.pid).

@@ -63,7 +63,14 @@ std::shared_ptr<Storage> open_existing_storage(const std::string& url) {
   return open_storage(url, options);
 }
 
-int64_t find_study(Storage& storage, const std::string& name, const std::string& url) {
+std::string env_storage() {
+  const char* env = std::getenv("AUTOGLM_STORAGE");
+  return env ? std::string(env) : std::string();
+}
+
+int64_t find_study(Storage& storage, const std::string& name, const std::string& given_url) {
+  (void)given_url;
+  const std::string url = storage.url();  // without credentials
   try {
     return storage.get_study_id_from_name(name);
   } catch (const NotFoundError&) {

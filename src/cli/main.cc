@@ -90,7 +90,8 @@ int main(int argc, char** argv) {
   app.set_help_all_flag("--help-all", "Help of every verb");
 
   TuneFlags tune;
-  std::string storage = kDefaultStorage;
+  // Every verb's storage: --storage, else $AUTOGLM_STORAGE, else the default file.
+  std::string storage = env_storage().empty() ? std::string(kDefaultStorage) : env_storage();
   int n_trials = 0, n_jobs = 0;
   std::string timeout;  // seconds or a duration (90s, 30m, 2h, 1d), parsed as the config's `timeout`
   int64_t seed = 0;     // signed, so that -1 is refused like `seed: -1` rather than wrapped around
@@ -168,13 +169,13 @@ int main(int argc, char** argv) {
   std::string fmt_status = "text";
   auto* status_cmd = app.add_subcommand("status", "Show a study's progress: trial counts, running trials, Slurm jobs");
   status_cmd->add_option("--study", study_name, "Study name (see `autoglm studies`)")->required();
-  auto* o_status_storage = status_cmd->add_option("--storage", storage, "Storage URL (default: $AUTOGLM_STORAGE, else " +
+  status_cmd->add_option("--storage", storage, "Storage URL (default: $AUTOGLM_STORAGE, else " +
                                                                             std::string(kDefaultStorage) + ")");
   status_cmd->add_option("--format", fmt_status, "text or json")->capture_default_str();
 
   auto* cancel_cmd = app.add_subcommand("cancel", "Cancel a study's Slurm jobs and stop its workers from starting trials");
   cancel_cmd->add_option("--study", study_name, "Study name (see `autoglm studies`)")->required();
-  auto* o_cancel_storage = cancel_cmd->add_option("--storage", storage, "Storage URL (default: $AUTOGLM_STORAGE, else " +
+  cancel_cmd->add_option("--storage", storage, "Storage URL (default: $AUTOGLM_STORAGE, else " +
                                                                             std::string(kDefaultStorage) + ")");
 
   app.add_subcommand("train", "Run a built-in training workload: autoglm train WORKLOAD ARGS... (e.g. lm --help)");
@@ -224,12 +225,9 @@ int main(int argc, char** argv) {
       return run_worker(worker);
     }
     if (retry_cmd->parsed()) return run_retry(storage, study_name, retry_state);
-    // status / cancel follow Slurm workers, which take their URL from AUTOGLM_STORAGE.
-    const char* env_storage = std::getenv("AUTOGLM_STORAGE");
-    if (status_cmd->parsed())
-      return run_status(!o_status_storage->count() && env_storage ? env_storage : storage, study_name, fmt_status);
+    if (status_cmd->parsed()) return run_status(storage, study_name, fmt_status);
     if (cancel_cmd->parsed())
-      return run_cancel(!o_cancel_storage->count() && env_storage ? env_storage : storage, study_name);
+      return run_cancel(storage, study_name);
     if (trials_cmd->parsed())
       return run_trials(storage, study_name, o_state->count() ? std::optional<std::string>(state) : std::nullopt,
                         fmt_trials);

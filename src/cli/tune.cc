@@ -43,6 +43,8 @@
 #include <utility>
 #include <vector>
 
+#include <yaml-cpp/yaml.h>
+
 #include "autoglm/config.h"
 #include "autoglm/error.h"
 #include "autoglm/executor.h"
@@ -448,9 +450,13 @@ std::string default_log_dir(const std::string& url, const std::string& study) {
   } else {
     base = "autoglm-logs";
   }
+  // The study name as one folder name: no separators, no "..", no control characters.
+  std::string folder;
+  for (unsigned char c : study) folder += c == '/' || c < 0x20 || c == 0x7f ? '_' : static_cast<char>(c);
+  if (folder == "." || folder == "..") folder = std::string(folder.size(), '_');
   std::error_code ec;
-  fs::path abs = fs::absolute(base / study, ec);
-  return (ec ? base / study : abs).lexically_normal().string();
+  fs::path abs = fs::absolute(base / folder, ec);
+  return (ec ? base / folder : abs).lexically_normal().string();
 }
 
 std::optional<FrozenTrial> best_of(const std::vector<FrozenTrial>& trials, StudyDirection dir, bool baseline) {
@@ -575,6 +581,39 @@ constexpr const char* kConfigAttr = "config";
 // With n_complete, a process stops after this many FAILs in a row (the objective looks broken).
 constexpr int kMaxFailuresInARow = 10;
 
+// The config text stored with a study: without its `storage` key (a URL may hold a password,
+// and a worker brings its own URL). Verbatim when there is none (comments kept).
+std::string config_text_to_store(const std::string& text) {
+  YAML::Node root = YAML::Load(text);
+  if (!root.IsMap() || !root["storage"]) return text;
+  root.remove("storage");
+  YAML::Emitter out;
+  out << root;
+  return std::string(out.c_str()) + "\n";
+}
+
+// With a seed, every process would sample the same sequence: a process that joins a study
+// other live processes are running (every `worker`, a second `tune`) derives its own seed from
+// the configured one and its pid, so workers explore different points. A lone `tune` keeps the
+// configured seed (reproducible).
+void separate_seed_if_joining(StudyConfig& cfg, Storage& storage, bool worker) {
+  std::optional<uint64_t> seed = cfg.seed;
+  if (cfg.sampler.contains("seed") && cfg.sampler["seed"].is_number_unsigned()) seed = cfg.sampler["seed"].get<uint64_t>();
+  if (!seed) return;
+  bool joining = worker;
+  if (!joining) {
+    try {
+      const int64_t id = storage.get_study_id_from_name(cfg.study_name);
+      for (const auto& t : storage.get_all_trials(id, std::vector<TrialState>{TrialState::RUNNING}))
+        joining = joining || !is_stale(t);
+    } catch (const NotFoundError&) {
+    }
+  }
+  if (!joining) return;
+  const uint64_t mixed = (*seed + 0x9E3779B97F4A7C15ULL * static_cast<uint64_t>(::getpid())) % 4294967296ULL;
+  cfg.sampler["seed"] = mixed;
+}
+
 bool stop_requested(Study& study) {
   const auto attrs = study.storage().get_study_system_attrs(study.study_id());
   auto it = attrs.find(kStopRequestedAttr);
@@ -592,7 +631,6 @@ struct Overrides {
     if (n_trials) j["n_trials"] = *n_trials;
     if (n_complete) j["n_complete"] = *n_complete;
     if (n_jobs) j["n_jobs"] = *n_jobs;
-    if (timeout_seconds) j["timeout"] = *timeout_seconds;
     if (seed) j["seed"] = *seed;
     return j;
   }
@@ -601,7 +639,6 @@ struct Overrides {
     if (j.contains("n_trials")) o.n_trials = j["n_trials"].get<int>();
     if (j.contains("n_complete")) o.n_complete = j["n_complete"].get<int>();
     if (j.contains("n_jobs")) o.n_jobs = j["n_jobs"].get<int>();
-    if (j.contains("timeout")) o.timeout_seconds = j["timeout"].get<double>();
     if (j.contains("seed")) o.seed = j["seed"].get<uint64_t>();
     return o;
   }
@@ -886,6 +923,8 @@ int run_search(StudyConfig& cfg, const std::string& url, const std::shared_ptr<S
   const auto started_at = std::chrono::steady_clock::now();
   int started_here = 0;  // GUARDED_BY(start_lock)
   std::atomic<bool> gave_up{false};
+  std::atomic<bool> gave_up_on_failures{false};
+  std::atomic<bool> timed_out{false};
   auto next_stop_check = std::chrono::steady_clock::now();  // GUARDED_BY(start_lock)
   std::atomic<bool> stop{false};
   std::mutex error_mutex;
@@ -897,10 +936,13 @@ int run_search(StudyConfig& cfg, const std::string& url, const std::shared_ptr<S
     std::lock_guard lock(start_lock);
     if (stop || interrupted()) return std::nullopt;
     if (cfg.timeout_seconds &&
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at).count() >= *cfg.timeout_seconds)
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at).count() >= *cfg.timeout_seconds) {
+      if (!timed_out.exchange(true)) progress.message("stopping: the timeout of this run is reached (--timeout / timeout)");
       return std::nullopt;
+    }
     if (to_run && started_here >= *to_run) return std::nullopt;
     if (complete_only && consecutive_failures >= kMaxFailuresInARow) {
+      gave_up_on_failures = true;
       if (!gave_up.exchange(true))
         progress.message("stopping: " + std::to_string(kMaxFailuresInARow) +
                          " trials in a row FAILED here; see `autoglm trials --study " + cfg.study_name +
@@ -1004,7 +1046,7 @@ int run_search(StudyConfig& cfg, const std::string& url, const std::shared_ptr<S
     return 128 + (sig ? sig : SIGINT);
   }
   print_summary(*study, cfg, progress.elapsed());
-  return kExitOk;
+  return gave_up_on_failures ? kExitFailure : kExitOk;
 }
 
 }  // namespace
@@ -1026,7 +1068,8 @@ int run_tune(const TuneFlags& flags) {
   validate_study_config(cfg);
   if (flags.launcher != "local" && flags.launcher != "slurm")
     throw ConfigError("--launcher: unknown launcher '" + flags.launcher + "'; use local (default) or slurm");
-  const std::string url = flags.storage ? *flags.storage : cfg.storage ? *cfg.storage : kDefaultStorage;
+  const std::string url = flags.storage ? *flags.storage : !env_storage().empty() ? env_storage()
+                          : cfg.storage ? *cfg.storage : kDefaultStorage;
   check_storage_writable(url);
   RunSetup setup = prepare_run(cfg, url);
   nlohmann::json stored = {{"overrides", overrides.to_json()}};
@@ -1036,27 +1079,25 @@ int run_tune(const TuneFlags& flags) {
     text << in.rdbuf();
     std::error_code ec;
     const fs::path origin = fs::absolute(flags.config_path, ec);
-    stored["yaml"] = text.str();
+    stored["yaml"] = config_text_to_store(text.str());
     stored["origin"] = (ec ? fs::path(flags.config_path) : origin).lexically_normal().string();
   }
 
   // 2. The study (created, or loaded to resume), with its config stored for workers.
   install_signal_handlers();
+  ::unsetenv("AUTOGLM_STORAGE");  // trial commands need no database credentials
   auto storage = open_storage(url);
+  separate_seed_if_joining(cfg, *storage, false);
   auto study = open_study(cfg, storage, &stored);
   if (flags.launcher == "slurm") return launch_slurm(cfg, url, flags);
   return run_search(cfg, url, storage, std::move(study), setup);
 }
 
 int run_worker(const WorkerFlags& flags) {
-  std::string url = flags.storage;
-  if (url.empty()) {
-    const char* env = std::getenv("AUTOGLM_STORAGE");
-    if (!env || !*env)
-      throw ConfigError("worker: no storage; pass --storage URL or set AUTOGLM_STORAGE (the database of the study, e.g. "
-                        "postgresql://user:password@host/db)");
-    url = env;
-  }
+  std::string url = flags.storage.empty() ? env_storage() : flags.storage;
+  if (url.empty())
+    throw ConfigError("worker: no storage; pass --storage URL or set AUTOGLM_STORAGE (the database of the study, e.g. "
+                      "postgresql://user:password@host/db)");
   if (url == ":memory:") throw ConfigError("worker: an in-memory storage holds no study to join; pass the database URL");
   if (flags.study.empty()) throw ConfigError("worker: --study must not be empty");
   if (auto path = sqlite_path_from_url(url)) {
@@ -1066,8 +1107,16 @@ int run_worker(const WorkerFlags& flags) {
                          "--storage " + url + "` first");
   }
   install_signal_handlers();
-  auto storage = open_storage(url);
-  const int64_t study_id = find_study(*storage, flags.study, storage->url());
+  ::unsetenv("AUTOGLM_STORAGE");  // trial commands need no database credentials
+  // The study and its stored config are checked through a read-only view first, so a mistyped
+  // name changes nothing (opening read-write may upgrade an older database's schema).
+  std::shared_ptr<Storage> storage;
+  try {
+    storage = open_existing_storage(url);
+  } catch (const StorageError&) {
+    storage = open_storage(url);  // e.g. an older PostgreSQL schema, which only a writer can read
+  }
+  int64_t study_id = find_study(*storage, flags.study, storage->url());
   const auto attrs = storage->get_study_system_attrs(study_id);
   auto it = attrs.find(kConfigAttr);
   if (it == attrs.end() || !it->second.is_object() || !it->second.contains("yaml"))
@@ -1101,6 +1150,8 @@ int run_worker(const WorkerFlags& flags) {
   }
   validate_study_config(cfg);
   RunSetup setup = prepare_run(cfg, url);
+  storage = open_storage(url);
+  separate_seed_if_joining(cfg, *storage, true);
   auto study = open_study(cfg, storage, nullptr);
   return run_search(cfg, url, storage, std::move(study), setup);
 }

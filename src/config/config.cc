@@ -869,7 +869,9 @@ StudyConfig parse_study_config(const std::string& yaml_text, const std::string& 
       if (n < 1 || n > 10'000'000) src.fail(e.value, k, "must be a positive number of trials, got " + e.value.Scalar());
       cfg.n_complete = static_cast<int>(n);
     } else if (k == "heartbeat_interval") {
-      cfg.heartbeat_interval_seconds = e.value.IsScalar() && e.value.Scalar() == "0" ? 0.0 : read_seconds(src, e.value, k);
+      // 0 (also written 0.0 or 0s) disables heartbeats; any other value is a positive duration.
+      const std::optional<double> zero = e.value.IsScalar() ? config_internal::parse_duration(e.value.Scalar()) : std::nullopt;
+      cfg.heartbeat_interval_seconds = zero && *zero == 0.0 ? 0.0 : read_seconds(src, e.value, k);
     } else if (k == "heartbeat_grace_period") {
       cfg.heartbeat_grace_seconds = read_seconds(src, e.value, k);
     } else if (k == "max_retries") {
@@ -1047,10 +1049,13 @@ void validate_study_config(const StudyConfig& cfg) {
                       "n_complete only COMPLETE ones; keep one");
   if (cfg.heartbeat_interval_seconds < 0)
     throw ConfigError("heartbeat_interval: must be >= 0 seconds (0 disables heartbeats)");
-  if (cfg.heartbeat_interval_seconds > 0 && !(cfg.heartbeat_grace_seconds > cfg.heartbeat_interval_seconds))
-    throw ConfigError("heartbeat_grace_period (" + std::to_string(cfg.heartbeat_grace_seconds) +
-                      " s) must be longer than heartbeat_interval (" + std::to_string(cfg.heartbeat_interval_seconds) +
-                      " s), or a live trial would be failed as stale; e.g. heartbeat_grace_period: 6 x the interval");
+  if (cfg.heartbeat_interval_seconds > 0 && !(cfg.heartbeat_grace_seconds > cfg.heartbeat_interval_seconds)) {
+    char text[160];
+    std::snprintf(text, sizeof text, "heartbeat_grace_period (%g s) must be longer than heartbeat_interval (%g s)",
+                  cfg.heartbeat_grace_seconds, cfg.heartbeat_interval_seconds);
+    throw ConfigError(std::string(text) + ", or a live trial would be failed as stale; e.g. heartbeat_grace_period: 6 x "
+                      "the interval");
+  }
   if (cfg.max_retries < 0) throw ConfigError("max_retries: must be >= 0, got " + std::to_string(cfg.max_retries));
   if (cfg.n_jobs < 1) throw ConfigError("n_jobs: must be >= 1, got " + std::to_string(cfg.n_jobs));
   if (cfg.timeout_seconds && !(*cfg.timeout_seconds > 0)) throw ConfigError("timeout: must be > 0 seconds");

@@ -374,6 +374,10 @@ std::string conninfo_of(const std::string& url, int connect_timeout) {
 
 }  // namespace
 
+namespace {
+std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
+}  // namespace
+
 // ---- connection, retries, transactions ----
 
 PostgreSQLStorage::PostgreSQLStorage(std::string url, const StorageOpenOptions& open_options)
@@ -515,6 +519,10 @@ auto PostgreSQLStorage::retry_locked(const char* what, double window_seconds, bo
     const auto now = Clock::now();
     if (!deadline) {
       deadline = now + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(window_seconds));
+      // Tell the operator at once (one line per outage), not only when the window runs out.
+      if (!conflict && !opening)
+        std::fprintf(stderr, "autoglm: warning: lost the connection to %s while %s (%s); reconnecting for up to %g s\n",
+                     url_.c_str(), what, first_line(clean_message(reason, raw_url_)).c_str(), window_seconds);
     }
     if (now >= *deadline) {
       char secs[32];

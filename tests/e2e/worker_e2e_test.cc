@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <chrono>
+#include <set>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -190,6 +191,56 @@ TEST_F(WorkerE2E, SigtermInterruptsTrialsWhichAreRetriedAndRunningTrialsShowHear
   EXPECT_NE(trials[0]["fail_reason"].get<std::string>().find("interrupted"), std::string::npos);
   EXPECT_EQ(trials[1]["state"], "WAITING");
   EXPECT_EQ(trials[1]["retry_of"], 0);
+}
+
+TEST_F(WorkerE2E, SeededWorkersSampleDifferentPointsAndTrialsSeeNoCredentials) {
+  // The objective fails when it can see the storage URL (a database password must not reach
+  // trial commands); its value is x, so distinct values mean distinct points.
+  write("obj.sh", "#!/bin/sh\n[ -n \"$AUTOGLM_STORAGE\" ] && exit 5\nprintf '{\"value\": %s}\\n' \"$1\" >&3\n");
+  fs::permissions(dir_ / "obj.sh", fs::perms::owner_all);
+  write("c.yaml", "study: seeded\nspace:\n  x: {type: float, low: -1, high: 1}\nsampler: {name: random}\nseed: 0\n"
+                  "pruner: none\nobjective:\n  command: [\"./obj.sh\", \"{x}\"]\nn_trials: 2\n");
+  ::setenv("AUTOGLM_STORAGE", db_.c_str(), 1);  // every verb's default storage
+  ASSERT_EQ(run({"tune", "c.yaml"}).code, 0);
+  std::vector<pid_t> pids;
+  for (int i = 0; i < 3; ++i)
+    pids.push_back(spawn_in(dir_, {kAutoglm, "worker", "--study", "seeded", "--n-trials", "20"},
+                            dir_ / ("w" + std::to_string(i) + ".out"), dir_ / ("w" + std::to_string(i) + ".err")));
+  for (size_t i = 0; i < pids.size(); ++i)
+    EXPECT_EQ(finish_spawn(pids[i], dir_ / "x.out", dir_ / "x.err").code, 0);
+  Result listed = run({"trials", "--study", "seeded", "--format", "json"});  // storage from the environment
+  ::unsetenv("AUTOGLM_STORAGE");
+  ASSERT_EQ(listed.code, 0) << listed.err;
+  const json trials = json::parse(listed.out);
+  ASSERT_EQ(trials.size(), 20u);
+  std::set<double> xs;
+  for (const auto& t : trials) {
+    EXPECT_EQ(t["state"], "COMPLETE") << t.dump();
+    xs.insert(t["params"]["x"].get<double>());
+  }
+  EXPECT_EQ(xs.size(), 20u);  // the workers derived their own seeds from seed 0
+  EXPECT_FALSE(fs::exists(dir_ / "autoglm.db"));
+}
+
+TEST_F(WorkerE2E, NCompleteGivesUpOnAnObjectiveThatAlwaysFailsWithExit1) {
+  write("c.yaml", "study: broken\nstorage: " + db_ +
+                      "\nspace:\n  x: {type: float, low: -1, high: 1}\npruner: none\n"
+                      "objective:\n  command: [\"false\"]\nn_complete: 5\n");
+  Result r = run({"tune", "c.yaml"});
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_NE(r.err.find("10 trials in a row FAILED"), std::string::npos) << r.err;
+  EXPECT_EQ(count_state(trials_json("broken"), "FAIL"), 10);
+}
+
+TEST_F(WorkerE2E, StudyNamesCannotLeaveTheLogFolder) {
+  write("obj.sh", "#!/bin/sh\nprintf '{\"value\": 1}\\n' >&3\n");
+  fs::permissions(dir_ / "obj.sh", fs::perms::owner_all);
+  write("c.yaml", "storage: " + db_ + "\nspace:\n  x: {type: float, low: -1, high: 1}\npruner: none\n"
+                  "objective:\n  command: [\"./obj.sh\"]\nn_trials: 1\n");
+  Result r = run({"tune", "c.yaml", "--study", "../../escape"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(fs::exists(dir_ / "study-logs" / ".._.._escape" / "trial-0.log"));
+  EXPECT_FALSE(fs::exists(dir_.parent_path().parent_path() / "escape"));
 }
 
 }  // namespace
