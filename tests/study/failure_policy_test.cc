@@ -118,7 +118,7 @@ TEST(FailurePolicy, TheHeartbeatThreadFailsStaleTrialsWithinGracePlusInterval) {
     std::this_thread::sleep_for(10ms);
   const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_EQ(study->storage().get_trial(id).state, TrialState::FAIL);
-  EXPECT_LE(took, 0.3 + 0.05 + 0.1);  // grace + one interval + scheduling slack
+  EXPECT_LE(took, 0.3 + 0.05 + 0.35);  // grace + one interval + scheduling slack on a loaded machine
   // Our own trial keeps beating, so it is never stale.
   EXPECT_EQ(study->storage().get_trial(mine.trial_id()).state, TrialState::RUNNING);
   EXPECT_EQ(study->get_trials(std::vector<TrialState>{TrialState::WAITING}).size(), 0u);  // max_retries 0
