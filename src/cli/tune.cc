@@ -172,7 +172,7 @@ bool is_stale(const FrozenTrial& t) {
 // trials added since the last call are looked at, found by scanning back from the end (a late
 // finisher sits a few places before it) until every new one was seen. A full scan per start,
 // under the start lock, made a 10,000-trial study 2.5x slower than a new one (bench/throughput.sh).
-// Thread-safe (mutex_); one counter per Study and complete_only (a process runs one study).
+// Thread-safe (mutex_); one counter per run of one study (run_search).
 class FinishedCounter {
  public:
   int count(const std::vector<FrozenTrial>& finished, bool complete_only) {
@@ -206,39 +206,22 @@ class FinishedCounter {
   bool complete_only_ = false;  // GUARDED_BY(mutex_)
 };
 
-int counted_trials(Study& study, bool complete_only) {
-  static std::mutex counters_mutex;
-  using Key = std::tuple<const Study*, const Storage*, int64_t>;
-  static std::map<Key, std::unique_ptr<FinishedCounter>> counters;  // GUARDED_BY(counters_mutex)
-  FinishedCounter* counter;
-  {
-    std::lock_guard lock(counters_mutex);
-    auto& c = counters[Key{&study, &study.storage(), study.study_id()}];
-    if (!c) c = std::make_unique<FinishedCounter>();
-    counter = c.get();
-  }
-  const auto finished = study.finished_trials_snapshot();
-  return counter->count(*finished, complete_only);
-}
-
-// True when the study has reached `target`: counted finished trials plus the RUNNING ones. A
-// plain count of RUNNING trials decides cheaply while far from the target; near it, the RUNNING
-// trials are read to leave out stale ones (a dead local worker's) and the baseline.
-// `*saw_stale` (when given) is set when a RUNNING trial of a dead local worker was seen.
-bool target_reached(Study& study, bool complete_only, int target, bool* saw_stale = nullptr) {
+// True when the study has reached `target`: counted finished trials (`counter`, over the
+// study's incremental snapshot) plus the RUNNING ones. A plain count of RUNNING trials decides
+// while far from the target; near it, the RUNNING trials are read to leave out stale ones (a
+// dead local worker's) and the baseline. `*saw_stale` (when given) is set when a RUNNING trial
+// of a dead local worker was seen.
+bool target_reached(Study& study, FinishedCounter& counter, bool complete_only, int target,
+                    bool* saw_stale = nullptr) {
   // RUNNING trials are read before the finished ones: a trial finishing in between is then
   // counted twice (this worker stops early; the one that finished it counts again after), never
   // missed (which would start one trial too many).
   Storage& storage = study.storage();
   const std::vector<TrialState> running{TrialState::RUNNING};
-  const std::vector<TrialState> counted = complete_only ? std::vector<TrialState>{TrialState::COMPLETE}
-                                                        : std::vector<TrialState>{TrialState::COMPLETE, TrialState::PRUNED};
-  // Far from the target, two COUNT queries decide (they may include a baseline or a stale
-  // trial, which only errs towards "reached"); no pass over the study's history.
   const int n_running = storage.get_n_trials(study.study_id(), running);
-  if (storage.get_n_trials(study.study_id(), counted) + n_running < target) return false;
+  if (counter.count(*study.finished_trials_snapshot(), complete_only) + n_running < target) return false;
   const auto running_trials = storage.get_all_trials(study.study_id(), running);
-  int n = counted_trials(study, complete_only);
+  int n = counter.count(*study.finished_trials_snapshot(), complete_only);
   for (const auto& t : running_trials) {
     if (is_baseline(t)) continue;
     if (!is_stale(t)) ++n;
@@ -795,7 +778,8 @@ int run_search(StudyConfig& cfg, const std::string& url, const std::shared_ptr<S
   const int stale = study->fail_stale_trials();
   const bool complete_only = cfg.n_complete.has_value();
   const std::optional<int> target = complete_only ? cfg.n_complete : cfg.n_trials;
-  const int done_before = counted_trials(*study, complete_only);
+  FinishedCounter counter;
+  const int done_before = counter.count(*study->finished_trials_snapshot(), complete_only);
   // With n_trials, this process starts at most the trials missing when it began (a command that
   // always fails ends); with n_complete, failures are replaced until kMaxFailuresInARow.
   std::optional<int> to_run;
@@ -951,12 +935,12 @@ int run_search(StudyConfig& cfg, const std::string& url, const std::shared_ptr<S
     }
     if (target) {
       bool saw_stale = false;
-      if (target_reached(*study, complete_only, *target, &saw_stale)) return std::nullopt;
+      if (target_reached(*study, counter, complete_only, *target, &saw_stale)) return std::nullopt;
       // A trial left RUNNING by a dead worker of this host (not counted above): fail it now,
       // enqueuing its retry, rather than at the next heartbeat sweep, so that ask() below takes
       // the retry instead of starting a fresh trial. Otherwise the retry could be enqueued only
       // after the target was reached and stay WAITING, never run (tests/fault KillNineWorkers*).
-      if (saw_stale && study->fail_stale_trials() > 0 && target_reached(*study, complete_only, *target))
+      if (saw_stale && study->fail_stale_trials() > 0 && target_reached(*study, counter, complete_only, *target))
         return std::nullopt;
     }
     // `autoglm cancel` asks every worker to stop; read at most every 0.5 s.
