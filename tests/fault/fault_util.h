@@ -483,14 +483,15 @@ inline void expect_study_invariants(const std::vector<FrozenTrial>& trials, int 
     }
     if (t.state != TrialState::FAIL) continue;
     const std::string reason = fail_reason(t);
-    if (!fail_reason_part.empty())
+    if (!fail_reason_part.empty()) {
       EXPECT_NE(reason.find(fail_reason_part), std::string::npos) << "FAIL trial " << t.number << ": reason '" << reason << "'";
+    }
     // Only interrupted trials (stale, worker stopped) are retried (docs/config.md max_retries).
     if (reason.find("stale") == std::string::npos && reason.find("interrupted") == std::string::npos) continue;
     const int count = int_attr(t, autoglm::kRetryCountAttr).value_or(0);
     const size_t n_retries = retries_of.count(t.number) ? retries_of.at(t.number).size() : 0;
-    if (count < max_retries) EXPECT_EQ(n_retries, 1u) << "FAIL trial " << t.number << " (retry_count " << count << ") has no retry";
-    else EXPECT_EQ(n_retries, 0u) << "FAIL trial " << t.number << " exhausted max_retries but has a retry";
+    EXPECT_EQ(n_retries, count < max_retries ? 1u : 0u)
+        << "FAIL trial " << t.number << " (retry_count " << count << ", max_retries " << max_retries << ")";
   }
   if (params_resampled) std::cout << "  (" << params_resampled << " retried trial(s) had been killed before sampling all parameters)\n";
 }
