@@ -434,8 +434,8 @@ inline void expect_study_invariants(const std::vector<FrozenTrial>& trials, int 
     if (auto r = int_attr(t, autoglm::kRetryOfAttr)) retries_of[*r].push_back(t.number);
     for (const auto& [name, internal] : t.params) {
       auto d = t.distributions.find(name);
-      if (d == t.distributions.end() || !autoglm::contains(d->second, internal))
-        EXPECT_TRUE(false) << "trial " << t.number << ": param " << name << "=" << internal << " outside its distribution";
+      EXPECT_TRUE(d != t.distributions.end() && autoglm::contains(d->second, internal))
+          << "trial " << t.number << ": param " << name << "=" << internal << " outside its distribution";
     }
     if (t.state == TrialState::COMPLETE) {
       if (bad > 5) continue;  // enough detail
