@@ -484,8 +484,9 @@ n_trials: 20
 }
 
 TEST_F(RealSlurmTest, TrialsOfACancelledArrayTaskAreRetried) {
-  // Each trial sleeps 1 s, so a worker is inside a trial almost all the time.
-  write("sleepy.sh", "sleep 1\necho \"{\\\"value\\\": $1}\" >&3\n");
+  // Each trial sleeps 3 s, so a worker is inside a trial almost all the time (with 1 s, the
+  // cancelled task's trial sometimes finished in the moment scancel took, leaving nothing to retry).
+  write("sleepy.sh", "sleep 3\necho \"{\\\"value\\\": $1}\" >&3\n");
   write("sleepy.yaml", R"(study: sleepy
 space:
   x: {type: float, low: -1, high: 1}
@@ -493,7 +494,7 @@ objective:
   command: sh {config_dir}/sleepy.sh {x}
   grace_period: 2
 sampler: random
-n_trials: 10
+n_trials: 6
 max_retries: 2
 heartbeat_interval: 1
 heartbeat_grace_period: 3
@@ -519,7 +520,7 @@ heartbeat_grace_period: 3
   ASSERT_EQ(::pclose(p), 0) << out;
 
   json st = wait_for_array("sleepy", 2, 45);
-  EXPECT_EQ(st["n_trials_by_state"]["COMPLETE"], 10) << st.dump();
+  EXPECT_EQ(st["n_trials_by_state"]["COMPLETE"], 6) << st.dump();
   EXPECT_GE(st["n_retried"].get<int>(), 1) << st.dump();
   std::string task1;
   for (const auto& t : st["slurm_jobs"][0]["tasks"])
