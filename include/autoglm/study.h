@@ -239,6 +239,9 @@ struct WorkerIdentity {
   static WorkerIdentity current();
   /// Identity of process `pid` on this host (start_time -1 when it does not exist).
   static WorkerIdentity of_process(int64_t pid);
+  /// The worker recorded on a trial (system attrs "worker.host", "worker.pid",
+  /// "worker.start_time"; start_time -1 when absent); nullopt when host or pid is missing.
+  static std::optional<WorkerIdentity> of_trial(const FrozenTrial& trial);
   /// True when a process with this pid and start time exists on this host and is not a zombie
   /// (killed but not reaped yet).
   bool alive() const;

@@ -126,9 +126,9 @@ void check_storage_writable(const std::string& url);
 /// The environment variable AUTOGLM_STORAGE ("" when unset): every verb's storage when --storage
 /// is not given (before a config's `storage` and the default), so passwords stay out of argv.
 std::string env_storage();
-/// The study id for `name`, or an Error naming it and how to list the studies (the storage's
-/// URL in it is storage.url(), without credentials, whatever `url` holds).
-int64_t find_study(Storage& storage, const std::string& name, const std::string& url);
+/// The study id for `name`, or a NotFoundError naming it, the studies there and how to list them
+/// (the storage's URL in it is storage.url(), without credentials).
+int64_t find_study(Storage& storage, const std::string& name);
 
 /// "host:pid" of the worker that runs (ran) a trial (system attrs worker.host / worker.pid).
 std::string worker_text(const FrozenTrial& t);

@@ -68,8 +68,7 @@ std::string env_storage() {
   return env ? std::string(env) : std::string();
 }
 
-int64_t find_study(Storage& storage, const std::string& name, const std::string& given_url) {
-  (void)given_url;
+int64_t find_study(Storage& storage, const std::string& name) {
   const std::string url = storage.url();  // without credentials
   try {
     return storage.get_study_id_from_name(name);

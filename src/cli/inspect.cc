@@ -103,7 +103,7 @@ int run_trials(const std::string& url, const std::string& study, const std::opti
     states = std::vector<TrialState>{trial_state_from_string(up)};
   }
   auto storage = open_existing_storage(url);
-  int64_t id = find_study(*storage, study, url);
+  int64_t id = find_study(*storage, study);
   auto trials = storage->get_all_trials(id, states);
   if (format == "json") {
     nlohmann::json arr = nlohmann::json::array();
@@ -254,7 +254,7 @@ int run_best(const std::string& url, const std::string& study, const std::string
   check_format(format, {"text", "json"});
   if (weights && weights->empty()) throw ConfigError("--weights: empty; write NAME=W,... or W1,W2,...");
   auto storage = open_existing_storage(url);
-  int64_t id = find_study(*storage, study, url);
+  int64_t id = find_study(*storage, study);
   auto directions = storage->get_study_directions(id);
   auto attrs = storage->get_study_user_attrs(id);
   auto complete = storage->get_all_trials(id, std::vector<TrialState>{TrialState::COMPLETE});

@@ -357,7 +357,7 @@ int launch_slurm(const StudyConfig& cfg, const std::string& storage_url, const T
     std::cerr << "autoglm: warning: SQLite storage " << shown
               << " is only valid when every node shares the file system and flock works; use postgresql:// for several "
                  "machines\n";
-  const int64_t study_id = find_study(*storage, cfg.study_name, shown);
+  const int64_t study_id = find_study(*storage, cfg.study_name);
 
   const fs::path dir = slurm_dir(cfg);
   std::error_code ec;
@@ -410,12 +410,11 @@ int launch_slurm(const StudyConfig& cfg, const std::string& storage_url, const T
 int run_status(const std::string& url, const std::string& study, const std::string& format) {
   check_format(format, {"text", "json"});
   auto storage = open_existing_storage(url);
-  const int64_t id = find_study(*storage, study, url);
+  const int64_t id = find_study(*storage, study);
   const auto directions = storage->get_study_directions(id);
   const auto user_attrs = storage->get_study_user_attrs(id);
   const auto system_attrs = storage->get_study_system_attrs(id);
   const auto trials = storage->get_all_trials(id);
-  const auto now = Clock::now();
 
   std::map<TrialState, int> counts;
   for (auto st : {TrialState::WAITING, TrialState::RUNNING, TrialState::COMPLETE, TrialState::PRUNED, TrialState::FAIL})
@@ -434,10 +433,6 @@ int run_status(const std::string& url, const std::string& study, const std::stri
   bool stop_requested = false;
   if (auto it = system_attrs.find(kStopRequestedAttr); it != system_attrs.end() && it->second.is_boolean())
     stop_requested = it->second.get<bool>();
-  auto heartbeat_age = [&](const FrozenTrial& t) -> std::optional<double> {
-    if (!t.last_heartbeat) return std::nullopt;
-    return std::max(0.0, std::chrono::duration<double>(now - *t.last_heartbeat).count());
-  };
   auto attr_text = [](const FrozenTrial& t, const char* key) -> std::string {
     auto it = t.system_attrs.find(key);
     if (it == t.system_attrs.end()) return "-";
@@ -476,7 +471,7 @@ int run_status(const std::string& url, const std::string& study, const std::stri
       auto pid = t->system_attrs.find("worker.pid");
       r["worker_host"] = host == t->system_attrs.end() ? nlohmann::json(nullptr) : host->second;
       r["worker_pid"] = pid == t->system_attrs.end() ? nlohmann::json(nullptr) : pid->second;
-      auto age = heartbeat_age(*t);
+      auto age = heartbeat_age_seconds(*t);
       r["heartbeat_age_seconds"] = age ? nlohmann::json(*age) : nlohmann::json(nullptr);
       r["datetime_start"] = t->datetime_start ? nlohmann::json(format_time(*t->datetime_start)) : nlohmann::json(nullptr);
       r["params"] = trial_to_json(*t)["params"];
@@ -521,7 +516,7 @@ int run_status(const std::string& url, const std::string& study, const std::stri
   if (!running.empty()) {
     std::vector<std::vector<std::string>> rows{{"TRIAL", "HOST", "PID", "HEARTBEAT_AGE", "RUNNING_FOR", "PARAMS"}};
     for (const auto* t : running) {
-      auto age = heartbeat_age(*t);
+      auto age = heartbeat_age_seconds(*t);
       char buf[32] = "-";
       if (age) std::snprintf(buf, sizeof buf, "%.0fs", *age);
       auto d = t->duration_seconds();
@@ -553,7 +548,7 @@ int run_cancel(const std::string& url, const std::string& study) {
   // The read-only open checks first that the database exists (a typo creates nothing).
   open_existing_storage(url);
   auto storage = open_storage(url);
-  const int64_t id = find_study(*storage, study, url);
+  const int64_t id = find_study(*storage, study);
   const nlohmann::json jobs = slurm_jobs_of(storage->get_study_system_attrs(id));
   // First stop every worker from starting trials (local ones too), then cancel the jobs.
   storage->set_study_system_attr(id, kStopRequestedAttr, true);

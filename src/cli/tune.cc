@@ -39,7 +39,6 @@
 #include <set>
 #include <sstream>
 #include <thread>
-#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -152,17 +151,8 @@ class StartLock {
 // without a recorded worker, are taken as alive.
 bool is_stale(const FrozenTrial& t) {
   static const WorkerIdentity me = WorkerIdentity::current();
-  auto host = t.system_attrs.find("worker.host");
-  auto pid = t.system_attrs.find("worker.pid");
-  if (host == t.system_attrs.end() || pid == t.system_attrs.end()) return false;
-  if (!host->second.is_string() || host->second.get<std::string>() != me.host || !pid->second.is_number_integer())
-    return false;
-  WorkerIdentity owner;
-  owner.host = me.host;
-  owner.pid = pid->second.get<int64_t>();
-  auto st = t.system_attrs.find("worker.start_time");
-  owner.start_time = st != t.system_attrs.end() && st->second.is_number_integer() ? st->second.get<int64_t>() : -1;
-  return !owner.alive();
+  const std::optional<WorkerIdentity> owner = WorkerIdentity::of_trial(t);
+  return owner && owner->host == me.host && !owner->alive();
 }
 
 // Finished trials that count towards the study's target, from every process: COMPLETE, plus
@@ -1100,7 +1090,7 @@ int run_worker(const WorkerFlags& flags) {
   } catch (const StorageError&) {
     storage = open_storage(url);  // e.g. an older PostgreSQL schema, which only a writer can read
   }
-  int64_t study_id = find_study(*storage, flags.study, storage->url());
+  int64_t study_id = find_study(*storage, flags.study);
   const auto attrs = storage->get_study_system_attrs(study_id);
   auto it = attrs.find(kConfigAttr);
   if (it == attrs.end() || !it->second.is_object() || !it->second.contains("yaml"))
@@ -1147,7 +1137,7 @@ int run_retry(const std::string& storage_url, const std::string& study_name, con
   check_storage_writable(storage_url);
   open_existing_storage(storage_url);  // refuses a missing database before creating anything
   auto storage = open_storage(storage_url);
-  const int64_t study_id = find_study(*storage, study_name, storage->url());
+  const int64_t study_id = find_study(*storage, study_name);
   std::set<int> retried;  // numbers that already have a retry (in any state)
   for (const auto& t : storage->get_all_trials(study_id))
     if (auto r = t.system_attrs.find(kRetryOfAttr); r != t.system_attrs.end() && r->second.is_number_integer())

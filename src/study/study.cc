@@ -411,19 +411,10 @@ int Study::fail_stale_trials() {
   const FailurePolicy policy = failure_policy();
   int failed = 0;
   for (const auto& t : storage_->get_all_trials(study_id_, std::vector<TrialState>{TrialState::RUNNING})) {
-    auto host = t.system_attrs.find("worker.host");
-    auto pid = t.system_attrs.find("worker.pid");
-    if (host == t.system_attrs.end() || pid == t.system_attrs.end()) continue;
-    if (!host->second.is_string() || host->second.get<std::string>() != me.host || !pid->second.is_number_integer())
-      continue;
-    WorkerIdentity owner;
-    owner.host = host->second.get<std::string>();
-    owner.pid = pid->second.get<int64_t>();
-    auto st = t.system_attrs.find("worker.start_time");
-    owner.start_time = st == t.system_attrs.end() || !st->second.is_number_integer() ? -1 : st->second.get<int64_t>();
-    if (owner.alive()) continue;
+    const std::optional<WorkerIdentity> owner = WorkerIdentity::of_trial(t);
+    if (!owner || owner->host != me.host || owner->alive()) continue;
     stop_orphaned_command(t, me.host);
-    const std::string reason = "stale trial: its worker process " + std::to_string(owner.pid) + " on " + owner.host +
+    const std::string reason = "stale trial: its worker process " + std::to_string(owner->pid) + " on " + owner->host +
                                " is gone (killed or crashed)";
     if (auto f = storage_->fail_running_trial(t.trial_id, reason, policy.max_retries)) {
       ++failed;

@@ -58,6 +58,20 @@ WorkerIdentity WorkerIdentity::of_process(int64_t pid) {
   return id;
 }
 
+std::optional<WorkerIdentity> WorkerIdentity::of_trial(const FrozenTrial& trial) {
+  auto host = trial.system_attrs.find("worker.host");
+  auto pid = trial.system_attrs.find("worker.pid");
+  if (host == trial.system_attrs.end() || pid == trial.system_attrs.end() || !host->second.is_string() ||
+      !pid->second.is_number_integer())
+    return std::nullopt;
+  WorkerIdentity id;
+  id.host = host->second.get<std::string>();
+  id.pid = pid->second.get<int64_t>();
+  auto st = trial.system_attrs.find("worker.start_time");
+  id.start_time = st != trial.system_attrs.end() && st->second.is_number_integer() ? st->second.get<int64_t>() : -1;
+  return id;
+}
+
 bool WorkerIdentity::alive() const {
   if (pid <= 0) return false;
   if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno != EPERM) return false;
