@@ -97,6 +97,39 @@ int run_status(const std::string& storage_url, const std::string& study, const s
 /// asks every worker of the study to start no new trial (study system attr "stop_requested").
 int run_cancel(const std::string& storage_url, const std::string& study);
 
+/// `autoglm dashboard [--storage URL] [--host H] [--port P] [--token T] [--allow-writes]`
+/// (docs/dashboard.md): serves the web dashboard until Ctrl-C / SIGTERM. Prints
+/// "dashboard: serving http://HOST:PORT/[?token=T]" on stdout once listening. Beyond loopback
+/// without a token (flag or AUTOGLM_DASHBOARD_TOKEN) it makes one up and prints it in that URL.
+/// Read-only storage unless allow_writes.
+struct DashboardFlags {
+  std::string storage;
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  std::string token;
+  bool allow_writes = false;
+};
+int run_dashboard(const DashboardFlags& flags);
+
+/// `autoglm importance --study NAME [--evaluator fanova|ped_anova] [--objective I] [--params a,b]
+/// [--seed S] [--interactions] [--format table|json]`: parameter importance of the study's
+/// COMPLETE trials (include/autoglm/importance.h).
+struct ImportanceFlags {
+  std::string storage;
+  std::string study;
+  std::string evaluator = "fanova";
+  int objective = 0;
+  std::string params;  ///< comma-separated; empty: every parameter common to the trials
+  uint64_t seed = 0;
+  bool interactions = false;
+  std::string format = "table";
+};
+int run_importance(const ImportanceFlags& flags);
+
+/// `autoglm report --study NAME [--storage URL] --out FILE.html`: the self-contained HTML report
+/// (written to FILE.html.tmp, then renamed).
+int run_report(const std::string& storage_url, const std::string& study, const std::string& out);
+
 /// `autoglm studies`.
 int run_studies(const std::string& storage_url, const std::string& format);
 /// `autoglm trials`.

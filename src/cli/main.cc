@@ -11,6 +11,10 @@
 //   autoglm best --study NAME [--storage URL] [--format text|json] [--weights NAME=W,...] [--top N]
 //   autoglm status --study NAME [--storage URL] [--format text|json]   (trials, workers, Slurm jobs)
 //   autoglm cancel --study NAME [--storage URL]   (scancel the study's Slurm jobs, stop its workers)
+//   autoglm dashboard [--storage URL] [--host H] [--port P] [--token T] [--allow-writes]
+//   autoglm importance --study NAME [--storage URL] [--evaluator fanova|ped_anova] [--objective I]
+//                      [--params a,b] [--seed S] [--interactions] [--format table|json]
+//   autoglm report --study NAME [--storage URL] --out FILE.html   (self-contained HTML report)
 //   autoglm train WORKLOAD ARGS...      (execs autoglm-train beside this binary)
 //   autoglm --version | --help | VERB --help
 //
@@ -26,6 +30,7 @@
 #include <CLI/CLI.hpp>
 
 #include "autoglm/config.h"
+#include "autoglm/dashboard.h"
 #include "autoglm/error.h"
 #include "cli/cli.h"
 
@@ -178,6 +183,34 @@ int main(int argc, char** argv) {
   cancel_cmd->add_option("--storage", storage, "Storage URL (default: $AUTOGLM_STORAGE, else " +
                                                                             std::string(kDefaultStorage) + ")");
 
+  DashboardFlags dash;
+  auto* dashboard_cmd = app.add_subcommand("dashboard", "Serve the web dashboard (live plots of every study; read-only by default)");
+  dashboard_cmd->add_option("--storage", storage, "Storage URL")->capture_default_str();
+  dashboard_cmd->add_option("--host", dash.host, "Address to bind; beyond loopback a token is required")->capture_default_str();
+  dashboard_cmd->add_option("--port", dash.port, "TCP port (0: any free port)")->capture_default_str();
+  dashboard_cmd->add_option("--token", dash.token,
+                            std::string("Bearer token required on every request (default: $") + autoglm::kDashboardTokenEnv +
+                                "; generated when --host is beyond loopback)");
+  dashboard_cmd->add_flag("--allow-writes", dash.allow_writes, "Allow the write routes (study note, delete study)");
+
+  ImportanceFlags imp;
+  int64_t imp_seed = 0;
+  auto* importance_cmd = app.add_subcommand("importance", "Parameter importance of a study (fANOVA or PED-ANOVA)");
+  importance_cmd->add_option("--study", imp.study, "Study name (see `autoglm studies`)")->required();
+  importance_cmd->add_option("--storage", storage, "Storage URL")->capture_default_str();
+  importance_cmd->add_option("--evaluator", imp.evaluator, "fanova or ped_anova")->capture_default_str();
+  importance_cmd->add_option("--objective", imp.objective, "Objective index of a multi-objective study")->capture_default_str();
+  importance_cmd->add_option("--params", imp.params, "Comma-separated parameters (default: every common one)");
+  importance_cmd->add_option("--seed", imp_seed, "Seed of the fANOVA forest, >= 0")->capture_default_str();
+  importance_cmd->add_flag("--interactions", imp.interactions, "Also print pairwise interaction importance");
+  importance_cmd->add_option("--format", imp.format, "table or json")->capture_default_str();
+
+  std::string report_out;
+  auto* report_cmd = app.add_subcommand("report", "Write a self-contained HTML report of a study (opens offline)");
+  report_cmd->add_option("--study", study_name, "Study name (see `autoglm studies`)")->required();
+  report_cmd->add_option("--storage", storage, "Storage URL")->capture_default_str();
+  report_cmd->add_option("--out", report_out, "HTML file to write")->required();
+
   app.add_subcommand("train", "Run a built-in training workload: autoglm train WORKLOAD ARGS... (e.g. lm --help)");
   app.require_subcommand(0, 1);
 
@@ -238,7 +271,19 @@ int main(int argc, char** argv) {
       return run_best(storage, study_name, fmt_best, o_weights->count() ? std::optional<std::string>(weights) : std::nullopt,
                       top);
     }
-    return fail("missing a verb; run 'autoglm --help' (verbs: tune, worker, retry, studies, trials, best, status, cancel, train)", kExitUsage);
+    if (dashboard_cmd->parsed()) {
+      dash.storage = storage;
+      return run_dashboard(dash);
+    }
+    if (importance_cmd->parsed()) {
+      if (imp_seed < 0) throw autoglm::ConfigError("--seed: must be >= 0, got " + std::to_string(imp_seed));
+      imp.seed = static_cast<uint64_t>(imp_seed);
+      imp.storage = storage;
+      return run_importance(imp);
+    }
+    if (report_cmd->parsed()) return run_report(storage, study_name, report_out);
+    return fail("missing a verb; run 'autoglm --help' (verbs: tune, worker, retry, studies, trials, best, status, cancel, "
+                "dashboard, importance, report, train)", kExitUsage);
   } catch (const autoglm::Error& e) {
     return fail(e.what(), kExitUsage);
   } catch (const std::exception& e) {

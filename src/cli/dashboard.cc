@@ -1,0 +1,175 @@
+// `autoglm dashboard`, `autoglm importance` and `autoglm report` (docs/dashboard.md).
+#include <pthread.h>
+#include <signal.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "autoglm/dashboard.h"
+#include "autoglm/error.h"
+#include "autoglm/importance.h"
+#include "cli/cli.h"
+
+namespace autoglm::cli {
+
+namespace {
+
+bool is_loopback_host(const std::string& host) {
+  return host == "127.0.0.1" || host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+/// 32 hex characters from the system's entropy source.
+std::string random_token() {
+  std::random_device rd;
+  std::ostringstream os;
+  for (int i = 0; i < 4; ++i) os << std::hex << std::setw(8) << std::setfill('0') << rd();
+  return os.str();
+}
+
+std::string url_host(const std::string& host) {
+  if (host == "0.0.0.0" || host == "::") return "127.0.0.1";  // a URL that works from this machine
+  return host.find(':') != std::string::npos ? "[" + host + "]" : host;
+}
+
+}  // namespace
+
+int run_dashboard(const DashboardFlags& flags) {
+  if (flags.port < 0 || flags.port > 65535)
+    throw ConfigError("--port: must be in 0..65535 (0 picks a free port), got " + std::to_string(flags.port));
+  DashboardOptions options;
+  options.host = flags.host;
+  options.port = flags.port;
+  options.allow_writes = flags.allow_writes;
+  options.token = flags.token;
+  if (options.token.empty())
+    if (const char* env = std::getenv(kDashboardTokenEnv)) options.token = env;
+  bool generated = false;
+  if (options.token.empty() && !is_loopback_host(options.host)) {
+    // Beyond loopback every request needs a token; make one up rather than refuse to start.
+    options.token = random_token();
+    generated = true;
+  }
+  // Read-only unless writes were asked for: then the dashboard cannot change a study even by a bug.
+  std::shared_ptr<Storage> storage =
+      flags.allow_writes ? open_storage(flags.storage) : open_existing_storage(flags.storage);
+  DashboardServer server(storage, options);
+
+  // SIGINT / SIGTERM stop the server from a thread waiting for them (blocked in every other
+  // thread, so cpp-httplib's workers never take them).
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  const int port = server.bind();
+  std::atomic<int> received{0};
+  std::thread waiter([&] {
+    int sig = 0;
+    if (sigwait(&signals, &sig) == 0) received = sig;
+    server.stop();
+  });
+  std::string url = "http://" + url_host(options.host) + ":" + std::to_string(port) + "/";
+  std::cout << "dashboard: serving " << url << (options.token.empty() ? "" : "?token=" + options.token) << std::endl;
+  std::cerr << "dashboard: storage " << storage->url() << (flags.allow_writes ? " (writes allowed)" : " (read-only)")
+            << (generated ? "; generated a token because --host is beyond loopback (pass --token or set " +
+                                std::string(kDashboardTokenEnv) + " to choose it)"
+                          : "")
+            << "; Ctrl-C stops it" << std::endl;
+  server.serve();
+  if (!received) pthread_kill(waiter.native_handle(), SIGTERM);  // serve() ended by itself
+  waiter.join();
+  return received == SIGINT ? kExitInterrupted : kExitOk;
+}
+
+int run_importance(const ImportanceFlags& flags) {
+  if (flags.format != "table" && flags.format != "json")
+    throw ConfigError("--format: must be table or json, got '" + flags.format + "'");
+  ImportanceOptions options;
+  options.evaluator = importance_evaluator_from_string(flags.evaluator);
+  options.objective_index = flags.objective;
+  options.seed = flags.seed;
+  options.interactions = flags.interactions;
+  if (!flags.params.empty()) {
+    std::vector<std::string> names;
+    std::stringstream ss(flags.params);
+    for (std::string name; std::getline(ss, name, ',');)
+      if (!name.empty()) names.push_back(name);
+    options.params = names;
+  }
+  auto storage = open_existing_storage(flags.storage);
+  const int64_t study_id = find_study(*storage, flags.study);
+  const auto directions = storage->get_study_directions(study_id);
+  if (flags.objective < 0 || flags.objective >= static_cast<int>(directions.size()))
+    throw ConfigError("--objective: study '" + flags.study + "' has " + std::to_string(directions.size()) +
+                      " objective(s); pass 0.." + std::to_string(directions.size() - 1));
+  const auto trials = storage->get_all_trials(study_id, std::vector<TrialState>{TrialState::COMPLETE});
+  const ImportanceResult result = evaluate_importance(trials, directions, options);
+
+  if (flags.format == "json") {
+    nlohmann::json j = {{"study", flags.study},
+                        {"evaluator", to_string(result.evaluator)},
+                        {"objective", flags.objective},
+                        {"n_trials", result.n_trials},
+                        {"importances", nlohmann::json::array()}};
+    for (const auto& [name, value] : result.importances)
+      j["importances"].push_back({{"name", name}, {"importance", value}});
+    if (flags.interactions) j["interactions"] = {{"params", result.interaction_params}, {"matrix", result.interactions}};
+    std::cout << j.dump(2) << "\n";
+    return kExitOk;
+  }
+  std::cout << "parameter importance (" << to_string(result.evaluator) << ", objective " << flags.objective << ", "
+            << result.n_trials << " COMPLETE trials)\n";
+  size_t width = 9;
+  for (const auto& [name, value] : result.importances) width = std::max(width, name.size());
+  std::cout << std::left << std::setw(static_cast<int>(width)) << "PARAMETER" << "  IMPORTANCE\n";
+  for (const auto& [name, value] : result.importances) {
+    std::cout << std::left << std::setw(static_cast<int>(width)) << name << "  " << std::right << std::fixed
+              << std::setprecision(4) << std::setw(10) << value << "  "
+              << std::string(static_cast<size_t>(std::lround(value * 40)), '#') << "\n";
+  }
+  if (flags.interactions && !result.interaction_params.empty()) {
+    std::cout << "\npairwise interactions (off-diagonal; diagonal = main effect)\n";
+    for (size_t i = 0; i < result.interaction_params.size(); ++i) {
+      std::cout << std::left << std::setw(static_cast<int>(width)) << result.interaction_params[i];
+      for (double v : result.interactions[i]) std::cout << std::right << std::setw(9) << std::setprecision(4) << v;
+      std::cout << "\n";
+    }
+  }
+  return kExitOk;
+}
+
+int run_report(const std::string& storage_url, const std::string& study, const std::string& out) {
+  if (out.empty()) throw ConfigError("--out: give the HTML file to write, e.g. --out report.html");
+  const std::filesystem::path out_path(out);
+  std::error_code ec;
+  const auto dir = out_path.has_parent_path() ? out_path.parent_path() : std::filesystem::path(".");
+  if (!std::filesystem::is_directory(dir, ec))
+    throw ConfigError("--out: directory " + dir.string() + " does not exist; create it or choose another path");
+  auto storage = open_existing_storage(storage_url);
+  find_study(*storage, study);  // a clear error naming the studies there
+  const std::string html = render_report(*storage, study);
+  // Written beside the target and renamed: a reader never sees half a report.
+  const std::string tmp = out + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    if (!f) throw ConfigError("--out: cannot write " + tmp + ": " + std::strerror(errno));
+    f << html;
+    if (!f.flush()) throw Error("--out: write to " + tmp + " failed: " + std::strerror(errno));
+  }
+  std::filesystem::rename(tmp, out_path, ec);
+  if (ec) throw Error("--out: cannot rename " + tmp + " to " + out + ": " + ec.message());
+  std::cout << "report: wrote " << out << " (" << html.size() / 1024 << " KiB; opens offline in any browser)\n";
+  return kExitOk;
+}
+
+}  // namespace autoglm::cli
