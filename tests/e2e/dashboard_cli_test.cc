@@ -80,12 +80,12 @@ class DashboardCli : public TempDirTest {
 };
 
 TEST_F(DashboardCli, ImportanceRanksTheParametersOfALinearFunction) {
-  write_linear_study(200);
+  write_linear_study(1000);  // PED-ANOVA needs ~100 good trials to order y over z reliably
   for (const std::string evaluator : {"fanova", "ped_anova"}) {
     Result r = run({"importance", "--study", "lin", "--storage", db_, "--evaluator", evaluator, "--format", "json"});
     ASSERT_EQ(r.code, 0) << r.err;
     const json j = json::parse(r.out);
-    EXPECT_EQ(j["n_trials"], 200);
+    EXPECT_EQ(j["n_trials"], 1000);
     ASSERT_EQ(j["importances"].size(), 3u) << r.out;
     EXPECT_EQ(j["importances"][0]["name"], "x") << evaluator;
     EXPECT_EQ(j["importances"][1]["name"], "y") << evaluator;
@@ -99,7 +99,7 @@ TEST_F(DashboardCli, ImportanceRanksTheParametersOfALinearFunction) {
   Result b = run({"importance", "--study", "lin", "--storage", db_, "--seed", "3"});
   ASSERT_EQ(a.code, 0) << a.err;
   EXPECT_EQ(a.out, b.out);
-  EXPECT_NE(a.out.find("fanova, objective 0, 200 COMPLETE trials"), std::string::npos) << a.out;
+  EXPECT_NE(a.out.find("fanova, objective 0, 1000 COMPLETE trials"), std::string::npos) << a.out;
 }
 
 TEST_F(DashboardCli, ImportanceRefusesBadInputInOneLine) {
