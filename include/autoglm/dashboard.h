@@ -8,9 +8,15 @@
 // (nothing is read from the file system except a trial's own log file, by the path its runner
 // recorded, when it ends in ".log"); nothing is written unless DashboardOptions::allow_writes.
 //
-// Thread-safety: one DashboardServer is driven from one thread (bind, then serve; stop may be
-// called from any thread or a signal-safe context via request_stop). Requests are answered on
-// cpp-httplib's worker threads; the per-study trial cache is guarded by a mutex.
+// HTTP details: every answer carries `X-Content-Type-Options: nosniff`; the HTML page a
+// Content-Security-Policy (scripts from 'self' only: no inline scripts); assets `Cache-Control: max-age=86400`, API
+// answers `no-store`. On a loopback host, requests whose Host header is not localhost, 127.0.0.1
+// or [::1] (any port) are refused with 403 (DNS rebinding).
+//
+// Thread-safety: one DashboardServer is driven from one thread (bind, then serve); stop() may be
+// called from any thread (it only shuts the listening socket, so a signal handler may call it
+// too). Requests are answered on cpp-httplib's worker threads; each study's trial cache guards
+// itself with a mutex.
 #pragma once
 
 #include <cstdint>
@@ -41,7 +47,9 @@ struct DashboardOptions {
 
 class DashboardServer {
  public:
-  /// Throws ConfigError for a bad option (port out of 0..65535, beyond-loopback host without token).
+  /// Reads the token from kDashboardTokenEnv when options.token is empty. Throws ConfigError for
+  /// a bad option (port out of 0..65535, empty host, negative refresh interval, beyond-loopback
+  /// host without token). Nothing is read from the storage yet.
   DashboardServer(std::shared_ptr<Storage> storage, DashboardOptions options);
   ~DashboardServer();
   DashboardServer(const DashboardServer&) = delete;
@@ -50,7 +58,7 @@ class DashboardServer {
   /// Binds the socket; returns the bound port. Throws Error naming host:port when it cannot bind
   /// (in use, permission, bad address).
   int bind();
-  /// Serves requests until stop(); blocks. bind() must have succeeded.
+  /// Serves requests until stop(); blocks. Throws Error when bind() has not succeeded.
   void serve();
   /// Stops serve() (thread-safe).
   void stop();
@@ -62,7 +70,9 @@ class DashboardServer {
 
 /// The self-contained HTML report of one study: the dashboard's front end and plotting library
 /// inlined, with the API answers the study page needs baked in (no network access needed to view
-/// it). Throws NotFoundError when the study does not exist.
+/// it). Returns the whole HTML document (UTF-8; a few MB, mostly plotly.js). The baked study list
+/// holds this study only. Throws NotFoundError when the study does not exist, StorageError on
+/// storage trouble.
 std::string render_report(Storage& storage, const std::string& study_name);
 
 }  // namespace autoglm

@@ -49,6 +49,7 @@ class DashboardCli : public TempDirTest {
   std::string start_dashboard(const std::vector<std::string>& args) {
     std::vector<std::string> argv{kAutoglm, "dashboard", "--storage", db_, "--port", "0"};
     argv.insert(argv.end(), args.begin(), args.end());
+    fs::remove(dir_ / "dash.out");  // not the previous server's line (the child truncates it only later)
     pid_ = spawn_in(dir_, argv, dir_ / "dash.out", dir_ / "dash.err");
     const std::regex serving("dashboard: serving (http://[^ \n]+)");
     for (int i = 0; i < 200; ++i) {
