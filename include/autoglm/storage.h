@@ -173,6 +173,12 @@ struct StorageOpenOptions {
   /// throws StorageError saying the storage was opened read-only. In-memory URLs are refused
   /// (ConfigError): a new in-memory storage is always empty.
   bool read_only = false;
+  /// With read_only, for a long-lived reader that must see what other processes write after it
+  /// opened the storage (the dashboard). SQLite: the file is opened with mode=ro even when its
+  /// "-wal" file is absent, so SQLite may create "-wal"/"-shm" files beside it (it falls back to
+  /// the immutable snapshot when the directory is not writable). One-shot read-only verbs leave
+  /// it false and so leave the directory untouched. Other back ends always see new writes.
+  bool follow_writes = false;
 };
 
 /// open_storage(url) with options; open_storage(url, {}) is open_storage(url).

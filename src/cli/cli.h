@@ -152,7 +152,9 @@ std::string self_exe();
 
 /// Opens a storage that must already exist (read-only verbs): a sqlite file that is missing is
 /// an Error naming the path and how to create it, so nothing is created by a typo.
-std::shared_ptr<Storage> open_existing_storage(const std::string& url);
+/// `follow_writes`: a long-lived reader (the dashboard) that must see later writes of other
+/// processes (StorageOpenOptions::follow_writes).
+std::shared_ptr<Storage> open_existing_storage(const std::string& url, bool follow_writes = false);
 /// Checks that a storage URL can be opened for writing without creating anything: a sqlite
 /// file's directory must exist. Throws Error naming the URL and the fix.
 void check_storage_writable(const std::string& url);

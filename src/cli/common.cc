@@ -47,7 +47,7 @@ void check_storage_writable(const std::string& url) {
                        "' is not writable; pass another --storage");
 }
 
-std::shared_ptr<Storage> open_existing_storage(const std::string& url) {
+std::shared_ptr<Storage> open_existing_storage(const std::string& url, bool follow_writes) {
   if (auto path = sqlite_path_from_url(url)) {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(*path, ec))
@@ -60,6 +60,7 @@ std::shared_ptr<Storage> open_existing_storage(const std::string& url) {
   // directory, and a file that is not an Open-AutoGLM database (an empty file) is refused untouched.
   StorageOpenOptions options;
   options.read_only = true;
+  options.follow_writes = follow_writes;
   return open_storage(url, options);
 }
 

@@ -61,7 +61,7 @@ int run_dashboard(const DashboardFlags& flags) {
   }
   // Read-only unless writes were asked for: then the dashboard cannot change a study even by a bug.
   std::shared_ptr<Storage> storage =
-      flags.allow_writes ? open_storage(flags.storage) : open_existing_storage(flags.storage);
+      flags.allow_writes ? open_storage(flags.storage) : open_existing_storage(flags.storage, /*follow_writes=*/true);
   DashboardServer server(storage, options);
 
   // SIGINT / SIGTERM stop the server from a thread waiting for them (blocked in every other

@@ -170,9 +170,12 @@ json gpus_json(const FrozenTrial& t) {
   return g && g->is_array() ? *g : json(nullptr);
 }
 
+// `autoglm tune` stores the names as study user attr "objective_names"; a system attr of that
+// name (written by other front ends) is read when there is no user attr.
 json objective_names_json(const StudySnapshot& s) {
-  auto it = s.system_attrs.find("objective_names");
-  return it != s.system_attrs.end() && it->second.is_array() ? it->second : json(nullptr);
+  for (const auto* attrs : {&s.user_attrs, &s.system_attrs})
+    if (auto it = attrs->find("objective_names"); it != attrs->end() && it->second.is_array()) return it->second;
+  return json(nullptr);
 }
 
 json directions_json(const StudySnapshot& s) {

@@ -1,6 +1,7 @@
 #include "storage/sqlite_storage.h"
 
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -321,7 +322,7 @@ auto SQLiteStorage::transact_locked(TxnKind kind, const char* what, F&& body) {
 SQLiteStorage::SQLiteStorage(std::string path) : SQLiteStorage(std::move(path), StorageOpenOptions{}) {}
 
 SQLiteStorage::SQLiteStorage(std::string path, const StorageOpenOptions& options)
-    : path_(std::move(path)), url_("sqlite:///" + path_), read_only_(options.read_only) {
+    : path_(std::move(path)), url_("sqlite:///" + path_), read_only_(options.read_only), follow_writes_(options.follow_writes) {
   std::lock_guard<std::mutex> lock(mu_);
   try {
     open_locked();
@@ -400,7 +401,11 @@ void SQLiteStorage::open_read_only_locked() {
   }
   // A WAL database without "-wal" file holds everything in the main file; immutable=1 reads it
   // without "-shm"/"-wal" files (none can be created in a read-only directory, and none is left).
-  immutable_ = has_wal_header(path_) && !fs::exists(path_ + "-wal", ec);
+  // A reader that follows later writes (follow_writes_) needs the normal protocol wherever the
+  // "-shm"/"-wal" files can be created.
+  const fs::path dir = fs::path(path_).has_parent_path() ? fs::path(path_).parent_path() : fs::path(".");
+  const bool can_follow = follow_writes_ && ::access(dir.c_str(), W_OK) == 0;
+  immutable_ = has_wal_header(path_) && !fs::exists(path_ + "-wal", ec) && !can_follow;
   const std::string uri = sqlite_uri(path_) + (immutable_ ? "?immutable=1" : "?mode=ro");
   int rc = sqlite3_open_v2(uri.c_str(), &db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {

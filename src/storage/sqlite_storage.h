@@ -57,7 +57,8 @@
 // cleanly, so everything is in the main file) is opened with `immutable=1`: SQLite then needs no
 // "-wal"/"-shm" files, which lets it read a database in a read-only directory and leaves no such
 // files behind. While a "-wal" file exists (writers at work) the normal locking protocol is used,
-// so readers see every commit.
+// so readers see every commit. With StorageOpenOptions::follow_writes (a dashboard) mode=ro is
+// used whenever the directory is writable, so commits made after opening are seen too.
 //
 // Thread-safety: one sqlite3 connection per object, used only under `mu_`, with its prepared
 // statements cached per SQL text (at most kMaxCachedStatements). Do not share an object across
@@ -193,6 +194,7 @@ class SQLiteStorage final : public Storage {
   const std::string path_;
   const std::string url_;
   const bool read_only_ = false;
+  const bool follow_writes_ = false;  // StorageOpenOptions::follow_writes
   bool immutable_ = false;  // read-only WAL file without "-wal": opened with immutable=1 (set once in open)
   mutable std::mutex mu_;
   sqlite3* db_ = nullptr;  // GUARDED_BY(mu_)
