@@ -150,6 +150,7 @@ TEST_F(DashboardCli, ReportIsOneSelfContainedFile) {
 
 TEST_F(DashboardCli, DashboardServesReadOnlyOnLoopbackAndStopsOnSignals) {
   write_linear_study(5);
+  ASSERT_FALSE(fs::exists(dir_ / "study.db-wal")) << "the writer closed the database cleanly";
   const std::string url = start_dashboard({});
   ASSERT_FALSE(url.empty());
   EXPECT_EQ(url.rfind("http://127.0.0.1:", 0), 0u) << url;
@@ -158,6 +159,19 @@ TEST_F(DashboardCli, DashboardServesReadOnlyOnLoopbackAndStopsOnSignals) {
   ASSERT_TRUE(studies);
   EXPECT_EQ(studies->status, 200);
   EXPECT_EQ(json::parse(studies->body)["studies"][0]["name"], "lin");
+  // The writers had exited (no -wal file) when it started: it still sees later writes.
+  {
+    auto writer = autoglm::open_storage(db_);
+    writer->create_new_trial(writer->get_study_id_from_name("lin"));
+  }
+  int seen = 0;
+  for (int i = 0; i < 100 && seen != 6; ++i) {
+    std::this_thread::sleep_for(50ms);
+    auto again = client.Get("/api/studies");
+    ASSERT_TRUE(again);
+    seen = json::parse(again->body)["studies"][0]["n_trials"];
+  }
+  EXPECT_EQ(seen, 6) << "a trial written after the dashboard started is shown";
   auto page = client.Get("/");
   ASSERT_TRUE(page);
   EXPECT_EQ(page->status, 200);
