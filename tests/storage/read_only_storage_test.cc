@@ -260,6 +260,28 @@ TEST(ReadOnlyStorage, SeesTheCommitsOfAWriterAtWork) {
   EXPECT_EQ(trials[0].values, std::vector<double>{1.5});
 }
 
+// A long-lived reader (the dashboard) opened while no writer is at work (no "-wal" file) still
+// sees every later commit with follow_writes.
+TEST(ReadOnlyStorage, FollowWritesSeesCommitsMadeAfterOpening) {
+  TempDir dir;
+  const std::string url = "sqlite:///" + dir.file("later.db");
+  make_database(url);
+  ASSERT_FALSE(fs::exists(dir.file("later.db-wal")));
+  StorageOpenOptions follow = read_only();
+  follow.follow_writes = true;
+  auto follower = open_storage(url, follow);
+  const int64_t study = follower->get_study_id_from_name("ro");
+  ASSERT_EQ(follower->get_all_trials(study).size(), 2u);
+  {
+    auto writer = open_storage(url);
+    writer->create_new_trial(study);
+    writer->create_new_study("added later", kMin);
+  }
+  EXPECT_EQ(follower->get_all_trials(study).size(), 3u);
+  EXPECT_EQ(follower->get_all_studies().size(), 2u);
+  EXPECT_THROW(follower->create_new_study("nope", kMin), StorageError) << "still read-only";
+}
+
 TEST(ReadOnlyStorage, EmptyFileRefusedAndLeftAloneByteForByte) {
   TempDir dir;
   const std::string path = dir.file("empty.db");
