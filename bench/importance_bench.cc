@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "autoglm/importance.h"
+#include "common/importance_study_json.h"
 
 using namespace autoglm;
 
@@ -30,19 +31,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   const nlohmann::json j = nlohmann::json::parse(in);
-  std::vector<StudyDirection> dirs;
-  for (const auto& d : j.at("directions")) dirs.push_back(study_direction_from_string(d.get<std::string>()));
-  std::vector<FrozenTrial> trials;
-  for (const auto& t : j.at("trials")) {
-    FrozenTrial f;
-    f.number = t.at("number");
-    f.trial_id = f.number;
-    f.state = trial_state_from_string(t.at("state"));
-    f.values = t.at("values").get<std::vector<double>>();
-    for (const auto& [k, v] : t.at("params").items()) f.params[k] = v.get<double>();
-    for (const auto& [k, d] : t.at("distributions").items()) f.distributions.emplace(k, distribution_from_json(d));
-    trials.push_back(std::move(f));
-  }
+  const std::vector<StudyDirection> dirs = testing_util::directions_from_json(j.at("directions"));
+  const std::vector<FrozenTrial> trials = testing_util::trials_from_json(j.at("trials"));
 
   nlohmann::json out;
   out["n_trials"] = trials.size();

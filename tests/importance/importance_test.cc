@@ -16,6 +16,7 @@
 
 #include "autoglm/error.h"
 #include "autoglm/importance.h"
+#include "common/importance_study_json.h"
 
 namespace autoglm {
 namespace {
@@ -357,19 +358,8 @@ TEST(FanovaParityTest, MatchesOptuna31) {
   for (const auto& s : j.at("studies")) {
     const std::string name = s.at("name");
     SCOPED_TRACE(name);
-    std::vector<StudyDirection> dirs;
-    for (const auto& d : s.at("directions")) dirs.push_back(study_direction_from_string(d.get<std::string>()));
-    std::vector<FrozenTrial> trials;
-    for (const auto& t : s.at("trials")) {
-      FrozenTrial f;
-      f.number = t.at("number");
-      f.trial_id = f.number;
-      f.state = trial_state_from_string(t.at("state"));
-      f.values = t.at("values").get<std::vector<double>>();
-      for (const auto& [k, v] : t.at("params").items()) f.params[k] = v.get<double>();
-      for (const auto& [k, d] : t.at("distributions").items()) f.distributions.emplace(k, distribution_from_json(d));
-      trials.push_back(std::move(f));
-    }
+    const std::vector<StudyDirection> dirs = testing_util::directions_from_json(s.at("directions"));
+    const std::vector<FrozenTrial> trials = testing_util::trials_from_json(s.at("trials"));
     ImportanceOptions o;
     o.objective_index = s.at("objective_index");
     const auto r = evaluate_importance(trials, dirs, o);
