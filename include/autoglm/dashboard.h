@@ -35,7 +35,9 @@ struct DashboardOptions {
   int port = 8080;                 ///< TCP port; 0 picks a free one (bind() returns it).
   /// Bearer token required on every request ("Authorization: Bearer T", or once as "?token=T",
   /// which sets an HttpOnly cookie). Empty on a loopback host: no token. Empty on any other
-  /// host: the constructor throws ConfigError (pass --token or set AUTOGLM_DASHBOARD_TOKEN).
+  /// host (binds_to_loopback false): the constructor throws ConfigError (pass --token or set
+  /// AUTOGLM_DASHBOARD_TOKEN). At least 8 characters from A-Z a-z 0-9 - _ . ~ (ConfigError
+  /// otherwise: it travels in URLs and cookies).
   std::string token;
   /// Allow the write routes (PUT study note, DELETE study; docs/dashboard.md). Off by default:
   /// every write route answers 403 naming the --allow-writes flag.
@@ -67,6 +69,12 @@ class DashboardServer {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+/// Whether binding `host` keeps the server on this machine: every address it resolves to is a
+/// loopback address (127.0.0.0/8, ::1). Decided on the resolved addresses, not the text (a name
+/// such as "127.example" may resolve anywhere). Throws ConfigError when it does not resolve or
+/// is empty.
+bool binds_to_loopback(const std::string& host);
 
 /// The self-contained HTML report of one study: the dashboard's front end and plotting library
 /// inlined, with the API answers the study page needs baked in (no network access needed to view

@@ -1,5 +1,7 @@
 // `autoglm dashboard`, `autoglm importance` and `autoglm report` (docs/dashboard.md).
 #include <pthread.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <signal.h>
 
 #include <atomic>
@@ -8,10 +10,10 @@
 #include <cstring>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <random>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -23,10 +25,6 @@
 namespace autoglm::cli {
 
 namespace {
-
-bool is_loopback_host(const std::string& host) {
-  return host == "127.0.0.1" || host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
-}
 
 /// 32 hex characters from the system's entropy source.
 std::string random_token() {
@@ -54,7 +52,7 @@ int run_dashboard(const DashboardFlags& flags) {
   if (options.token.empty())
     if (const char* env = std::getenv(kDashboardTokenEnv)) options.token = env;
   bool generated = false;
-  if (options.token.empty() && !is_loopback_host(options.host)) {
+  if (options.token.empty() && !binds_to_loopback(options.host)) {
     // Beyond loopback every request needs a token; make one up rather than refuse to start.
     options.token = random_token();
     generated = true;
@@ -78,8 +76,14 @@ int run_dashboard(const DashboardFlags& flags) {
     if (sigwait(&signals, &sig) == 0) received = sig;
     server.stop();
   });
-  std::string url = "http://" + url_host(options.host) + ":" + std::to_string(port) + "/";
-  std::cout << "dashboard: serving " << url << (options.token.empty() ? "" : "?token=" + options.token) << std::endl;
+  const std::string url = "http://" + url_host(options.host) + ":" + std::to_string(port) + "/";
+  const std::string login = options.token.empty() ? "" : "?token=" + options.token;
+  std::cout << "dashboard: serving " << url << login << std::endl;
+  if (options.host == "0.0.0.0" || options.host == "::") {
+    char name[256] = {};
+    if (::gethostname(name, sizeof name - 1) == 0 && name[0])
+      std::cout << "dashboard: from other machines: http://" << name << ":" << port << "/" << login << std::endl;
+  }
   std::cerr << "dashboard: storage " << storage->url() << (flags.allow_writes ? " (writes allowed)" : " (read-only)")
             << (generated ? "; generated a token because --host is beyond loopback (pass --token or set " +
                                 std::string(kDashboardTokenEnv) + " to choose it)"
@@ -102,8 +106,10 @@ int run_importance(const ImportanceFlags& flags) {
   if (!flags.params.empty()) {
     std::vector<std::string> names;
     std::stringstream ss(flags.params);
-    for (std::string name; std::getline(ss, name, ',');)
-      if (!name.empty()) names.push_back(name);
+    for (std::string name; std::getline(ss, name, ',');) {
+      const auto b = name.find_first_not_of(" \t"), e = name.find_last_not_of(" \t");
+      if (b != std::string::npos) names.push_back(name.substr(b, e - b + 1));
+    }
     options.params = names;
   }
   auto storage = open_existing_storage(flags.storage);
@@ -129,6 +135,21 @@ int run_importance(const ImportanceFlags& flags) {
   }
   std::cout << "parameter importance (" << to_string(result.evaluator) << ", objective " << flags.objective << ", "
             << result.n_trials << " COMPLETE trials)\n";
+  // Say what the figures cannot show: parameters left out, and a constant objective.
+  std::set<std::string> left_out;
+  if (!options.params)
+    for (const auto& t : trials)
+      for (const auto& [name, v] : t.params)
+        if (std::none_of(result.importances.begin(), result.importances.end(), [&](const auto& p) { return p.first == name; }))
+          left_out.insert(name);
+  if (!left_out.empty()) {
+    std::string names;
+    for (const auto& n : left_out) names += (names.empty() ? "" : ", ") + n;
+    std::cout << "note: left out (not in every COMPLETE trial, e.g. conditional): " << names
+              << "; pass --params to rank a subset that holds them\n";
+  }
+  if (std::all_of(result.importances.begin(), result.importances.end(), [](const auto& p) { return p.second == 0.0; }))
+    std::cout << "note: the objective is the same in every trial used, so no parameter explains any of it\n";
   size_t width = 9;
   for (const auto& [name, value] : result.importances) width = std::max(width, name.size());
   std::cout << std::left << std::setw(static_cast<int>(width)) << "PARAMETER" << "  IMPORTANCE\n";
@@ -149,25 +170,47 @@ int run_importance(const ImportanceFlags& flags) {
 }
 
 int run_report(const std::string& storage_url, const std::string& study, const std::string& out) {
+  namespace fs = std::filesystem;
   if (out.empty()) throw ConfigError("--out: give the HTML file to write, e.g. --out report.html");
-  const std::filesystem::path out_path(out);
+  const fs::path out_path(out);
   std::error_code ec;
-  const auto dir = out_path.has_parent_path() ? out_path.parent_path() : std::filesystem::path(".");
-  if (!std::filesystem::is_directory(dir, ec))
+  const fs::path dir = out_path.has_parent_path() ? out_path.parent_path() : fs::path(".");
+  if (!fs::is_directory(dir, ec))
     throw ConfigError("--out: directory " + dir.string() + " does not exist; create it or choose another path");
+  if (!out_path.has_filename())
+    throw ConfigError("--out: " + out + " names a directory; give a file name such as " + out + "report.html");
+  // Only a new file or an existing regular file is replaced, and never the study's own database.
+  const fs::file_status st = fs::status(out_path, ec);
+  if (fs::exists(st) && !fs::is_regular_file(st))
+    throw ConfigError("--out: " + out + " exists and is not a regular file; choose another path");
+  if (auto db = sqlite_path_from_url(storage_url); db && fs::exists(st) && fs::equivalent(out_path, *db, ec))
+    throw ConfigError("--out: " + out + " is the study's database (" + storage_url + "); choose another path");
   auto storage = open_existing_storage(storage_url);
   find_study(*storage, study);  // a clear error naming the studies there
   const std::string html = render_report(*storage, study);
-  // Written beside the target and renamed: a reader never sees half a report.
-  const std::string tmp = out + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) throw ConfigError("--out: cannot write " + tmp + ": " + std::strerror(errno));
-    f << html;
-    if (!f.flush()) throw Error("--out: write to " + tmp + " failed: " + std::strerror(errno));
+  // Written to a fresh file beside the target and renamed: a reader never sees half a report,
+  // and a failure leaves nothing behind.
+  std::string tmp = (dir / ("." + out_path.filename().string() + ".XXXXXX")).string();
+  const int fd = ::mkstemp(tmp.data());
+  if (fd < 0) throw ConfigError("--out: cannot create a file in " + dir.string() + ": " + std::strerror(errno));
+  std::size_t written = 0;
+  while (written < html.size()) {
+    const ssize_t n = ::write(fd, html.data() + written, html.size() - written);
+    if (n <= 0) {
+      const int err = errno;
+      ::close(fd);
+      fs::remove(tmp, ec);
+      throw Error("--out: writing " + out + " failed: " + std::strerror(err));
+    }
+    written += static_cast<std::size_t>(n);
   }
-  std::filesystem::rename(tmp, out_path, ec);
-  if (ec) throw Error("--out: cannot rename " + tmp + " to " + out + ": " + ec.message());
+  ::fchmod(fd, 0644);
+  ::close(fd);
+  fs::rename(tmp, out_path, ec);
+  if (ec) {
+    fs::remove(tmp, ec);
+    throw Error("--out: cannot write " + out + ": " + ec.message());
+  }
   std::cout << "report: wrote " << out << " (" << html.size() / 1024 << " KiB; opens offline in any browser)\n";
   return kExitOk;
 }

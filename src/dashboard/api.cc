@@ -1,11 +1,14 @@
 #include "dashboard/api.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <limits>
@@ -344,18 +347,25 @@ json trial_row_json(const FrozenTrial& t) {
 }
 
 /// Last `max_lines` lines (at most `max_bytes`) of a regular file named *.log; nullopt otherwise.
-std::optional<std::string> read_log_tail(const std::string& path, int max_lines, std::size_t max_bytes) {
-  if (path.size() < 4 || path.compare(path.size() - 4, 4, ".log") != 0) return std::nullopt;
+std::optional<std::string> read_log_tail(const std::string& path, int number, int max_lines, std::size_t max_bytes) {
+  // Only the file a command runner writes for this trial ("trial-<number>.log"), opened without
+  // following a symlink: a trial attr written by anyone sharing the database cannot make the
+  // dashboard read another file of its host.
+  const std::string expected = "trial-" + std::to_string(number) + ".log";
+  if (std::filesystem::path(path).filename().string() != expected) return std::nullopt;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return std::nullopt;
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return std::nullopt;
+  }
   const auto size = static_cast<std::size_t>(st.st_size);
   const std::size_t start = size > max_bytes ? size - max_bytes : 0;
-  in.seekg(static_cast<std::streamoff>(start));
   std::string data(size - start, '\0');
-  in.read(data.data(), static_cast<std::streamsize>(data.size()));
-  data.resize(static_cast<std::size_t>(in.gcount()));
+  const ssize_t n = ::pread(fd, data.data(), data.size(), static_cast<off_t>(start));
+  ::close(fd);
+  data.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
   if (start > 0) {  // drop the partial first line
     auto nl = data.find('\n');
     data = nl == std::string::npos ? std::string() : data.substr(nl + 1);
@@ -406,7 +416,7 @@ json trial_detail_json(const FrozenTrial& t) {
   j["retry_of"] = ro && ro->is_number_integer() ? *ro : json(nullptr);
   const json* lp = attr(t, "log_path");
   std::optional<std::string> tail;
-  if (lp && lp->is_string()) tail = read_log_tail(lp->get<std::string>(), 200, 64 * 1024);
+  if (lp && lp->is_string()) tail = read_log_tail(lp->get<std::string>(), t.number, 200, 64 * 1024);
   if (!tail) {
     const json* lt = attr(t, "log_tail");
     if (lt && lt->is_string()) tail = lt->get<std::string>();
@@ -437,6 +447,8 @@ json trials_answer(const StudySnapshot& s, const Query& q) {
   const bool desc = order == "desc";
   std::optional<std::set<TrialState>> states;
   if (const std::string* st = q.find("state")) {
+    if (st->empty())
+      throw BadRequest("query parameter 'state' is empty; list states (WAITING, RUNNING, COMPLETE, PRUNED, FAIL) or leave it out");
     states.emplace();
     for (const auto& name : split_commas(*st)) {
       try {
@@ -485,12 +497,15 @@ json trials_answer(const StudySnapshot& s, const Query& q) {
     key = [k](const FrozenTrial& t) { return objective_value(t, k); };
   } else if (sort.rfind("param:", 0) == 0) {
     const std::string name = sort.substr(6);
-    bool categorical = false;
+    bool categorical = false, known = false;
     for (const auto& t : s.trials)
       if (auto d = t->distributions.find(name); d != t->distributions.end()) {
         categorical = std::holds_alternative<CategoricalDistribution>(d->second);
+        known = true;
         break;
       }
+    if (!known && !s.trials.empty())
+      throw BadRequest("query parameter 'sort' names parameter '" + name + "', which no trial of the study has");
     if (categorical) {
       text_key = [name](const FrozenTrial& t) -> std::optional<std::string> {
         auto p = t.params.find(name);
@@ -946,7 +961,7 @@ Response Api::dispatch(const std::string& path, const std::map<std::string, std:
           auto cache = cache_for(sid);
           auto snap = cache->snapshot();
           list.push_back(json::parse(
-              *cache->cached_answer<std::string>(snap->version, "summary", [&] { return dump(summary_json(*snap)); })));
+              *cache->cached_answer(snap->version, "summary", [&] { return dump(summary_json(*snap)); })));
         } catch (const NotFoundError&) {  // deleted meanwhile
           forget(sid);
         }
@@ -961,7 +976,7 @@ Response Api::dispatch(const std::string& path, const std::map<std::string, std:
     const std::string qkey = query_key(query);
     // Answers that depend on finished trials only are keyed by the finished version.
     auto cached = [&](const std::string& name, bool finished_only, std::function<json()> make) -> Response {
-      auto body = cache->cached_answer<std::string>(finished_only ? snap->finished_version : snap->version,
+      auto body = cache->cached_answer(finished_only ? snap->finished_version : snap->version,
                                                     name + "?" + qkey, [&] { return dump(make()); });
       return {200, *body};
     };

@@ -1,5 +1,6 @@
 // render_report: the self-contained HTML report (docs/dashboard.md, "The report").
 #include <memory>
+#include <set>
 
 #include "autoglm/dashboard.h"
 #include "autoglm/error.h"
@@ -116,9 +117,21 @@ std::string render_report(Storage& storage, const std::string& study_name) {
   bake(base + "/intermediate", base + "/intermediate", {});
   if (m > 1) bake(base + "/pareto", base + "/pareto", {});
   bake(base + "/timeline", base + "/timeline", {});
-  bake(base + "/trials?limit=1000", base + "/trials", {{"limit", "1000"}});
-  for (const auto& row : responses[base + "/trials?limit=1000"]["trials"]) {
-    const std::string n = std::to_string(row["number"].get<int>());
+  // The table's page: every trial of a study up to 1,000 trials; beyond, the 1,000 best by the
+  // first objective (the app sorts and filters it in the browser, and shows the study's total).
+  const std::string table_key = base + "/trials?limit=1000";
+  const int n_trials = responses[base]["n_trials"].get<int>();
+  bake(table_key, base + "/trials",
+       n_trials <= 1000 ? std::map<std::string, std::string>{{"limit", "1000"}}
+                        : std::map<std::string, std::string>{{"limit", "1000"}, {"sort", "value"}});
+  // Trial pages: the table's trials, the best trial and the Pareto front (linked from the page).
+  std::set<int> numbers;
+  for (const auto& row : responses[table_key]["trials"]) numbers.insert(row["number"].get<int>());
+  if (const json& best = responses[base]["best_trial"]; best.is_object()) numbers.insert(best["number"].get<int>());
+  if (responses.contains(base + "/pareto"))
+    for (const auto& p : responses[base + "/pareto"]["front"]) numbers.insert(p["number"].get<int>());
+  for (int number : numbers) {
+    const std::string n = std::to_string(number);
     bake(base + "/trials/" + n, base + "/trials/" + n, {});
   }
   const json data = {{"mode", "report"}, {"study_id", id}, {"responses", responses}};

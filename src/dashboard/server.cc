@@ -6,13 +6,18 @@
 // classes match the library's.
 #include <httplib.h>
 
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
+#include <cctype>
 #include <cstdlib>
 #include <cstring>
+#include <regex>
 
 #include "autoglm/dashboard.h"
 #include "autoglm/error.h"
@@ -24,6 +29,8 @@ namespace autoglm {
 namespace {
 
 constexpr const char* kCookieName = "autoglm_token";
+constexpr std::size_t kWorkerThreads = 64;
+constexpr time_t kReadTimeoutSeconds = 3;
 constexpr const char* kJsonType = "application/json; charset=utf-8";
 // plotly.js compiles some of its WebGL traces (parcoords, via regl) with `new Function`, hence
 // 'unsafe-eval'; it also sets inline styles, hence 'unsafe-inline' for styles only.
@@ -32,9 +39,6 @@ constexpr const char* kCsp =
     "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
     "form-action 'none'";
 
-bool is_loopback_host(const std::string& host) {
-  return host == "localhost" || host == "::1" || host == "[::1]" || host.rfind("127.", 0) == 0;
-}
 
 /// Host header without its port: "localhost:8080" -> "localhost", "[::1]:80" -> "[::1]".
 std::string host_name(const std::string& header) {
@@ -46,11 +50,27 @@ std::string host_name(const std::string& header) {
   return colon == std::string::npos ? header : header.substr(0, colon);
 }
 
-bool is_loopback_name(std::string name) {
-  for (char& c : name)
+std::string lower(std::string s) {
+  for (char& c : s)
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return s;
+}
+
+/// A Host header name a browser on this machine uses for a loopback server: the usual names, or
+/// the (loopback) address the server was bound to, e.g. 127.0.0.2.
+bool is_loopback_name(std::string name, const std::string& bound_host) {
+  name = lower(std::move(name));
   if (!name.empty() && name.back() == '.') name.pop_back();  // "localhost."
-  return name == "localhost" || name == "127.0.0.1" || name == "[::1]";
+  const std::string bound = lower(bound_host);
+  return name == "localhost" || name == "127.0.0.1" || name == "[::1]" || name == bound || name == "[" + bound + "]";
+}
+
+/// Token characters: safe in a URL query and in a cookie value without quoting.
+bool valid_token(const std::string& t) {
+  if (t.size() < 8) return false;
+  for (unsigned char c : t)
+    if (!(std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~')) return false;
+  return true;
 }
 
 /// Constant-time comparison (time depends on the lengths only).
@@ -130,7 +150,7 @@ struct DashboardServer::Impl {
 
   /// Host check (loopback) and token check; answers and returns Handled on refusal.
   httplib::Server::HandlerResponse gate(const httplib::Request& req, httplib::Response& res) {
-    if (loopback && req.has_header("Host") && !is_loopback_name(host_name(req.get_header_value("Host")))) {
+    if (loopback && req.has_header("Host") && !is_loopback_name(host_name(req.get_header_value("Host")), options.host)) {
       send_error(res, 403,
                  "Host '" + req.get_header_value("Host") +
                      "' is not a loopback name; open the dashboard as http://127.0.0.1:PORT/ or http://localhost:PORT/");
@@ -138,7 +158,7 @@ struct DashboardServer::Impl {
     }
     if (options.token.empty()) return httplib::Server::HandlerResponse::Unhandled;
     const std::string auth = req.get_header_value("Authorization");
-    if (auth.rfind("Bearer ", 0) == 0 && same_secret(auth.substr(7), options.token))
+    if (lower(auth.substr(0, 7)) == "bearer " && same_secret(auth.substr(7), options.token))  // RFC 7235: scheme case-insensitive
       return httplib::Server::HandlerResponse::Unhandled;
     if (req.has_param("token") && same_secret(req.get_param_value("token"), options.token)) {
       res.set_header("Set-Cookie", std::string(kCookieName) + "=" + options.token + "; Path=/; HttpOnly; SameSite=Strict");
@@ -198,13 +218,15 @@ struct DashboardServer::Impl {
       send_error(res, 403, "writes are disabled: restart the dashboard with --allow-writes to change or delete studies");
       return true;
     };
+    // The write routes exist (403 without --allow-writes); any other PUT / DELETE is 404.
+    static const std::regex note_route(R"(/api/studies/[0-9]+/note)"), study_route(R"(/api/studies/[0-9]+)");
     server.Put(".*", [this, writes_refused](const httplib::Request& req, httplib::Response& res) {
-      if (req.path.rfind("/api/", 0) != 0) return send_error(res, 404, "not found: " + req.path);
+      if (!std::regex_match(req.path, note_route)) return send_error(res, 404, "not found: PUT " + req.path);
       if (writes_refused(res)) return;
       send(res, api.put_note(req.path, req.body));
     });
     server.Delete(".*", [this, writes_refused](const httplib::Request& req, httplib::Response& res) {
-      if (req.path.rfind("/api/", 0) != 0) return send_error(res, 404, "not found: " + req.path);
+      if (!std::regex_match(req.path, study_route)) return send_error(res, 404, "not found: DELETE " + req.path);
       if (writes_refused(res)) return;
       send(res, api.delete_study(req.path));
     });
@@ -231,6 +253,11 @@ struct DashboardServer::Impl {
       send_error(res, 500, what);
     });
     server.set_payload_max_length(1 << 20);  // notes are small
+    // Slow or idle clients hold a worker thread each: more workers than httplib's default (8 on
+    // this machine), and a short read timeout for requests that trickle in.
+    server.new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
+    server.set_read_timeout(kReadTimeoutSeconds, 0);
+    server.set_keep_alive_timeout(kReadTimeoutSeconds);
     // SO_REUSEADDR only: httplib's default also sets SO_REUSEPORT, with which a second dashboard
     // would silently share a port in use instead of failing to bind.
     server.set_socket_options([](socket_t sock) {
@@ -239,6 +266,32 @@ struct DashboardServer::Impl {
     });
   }
 };
+
+bool binds_to_loopback(const std::string& host) {
+  if (host.empty()) throw ConfigError("--host is empty; use 127.0.0.1 (loopback) or an address to bind");
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  const int rc = ::getaddrinfo(host.c_str(), nullptr, &hints, &found);
+  if (rc != 0)
+    throw ConfigError("--host " + host + " does not resolve (" + gai_strerror(rc) +
+                      "); use 127.0.0.1 (loopback), 0.0.0.0 (every interface) or an address of this machine");
+  bool all_loopback = true;
+  for (addrinfo* a = found; a; a = a->ai_next) {
+    if (a->ai_family == AF_INET) {
+      const auto* in = reinterpret_cast<const sockaddr_in*>(a->ai_addr);
+      all_loopback &= (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+    } else if (a->ai_family == AF_INET6) {
+      const auto* in6 = reinterpret_cast<const sockaddr_in6*>(a->ai_addr);
+      all_loopback &= IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr) != 0;
+    } else {
+      all_loopback = false;
+    }
+  }
+  ::freeaddrinfo(found);
+  return all_loopback;
+}
 
 DashboardServer::DashboardServer(std::shared_ptr<Storage> storage, DashboardOptions options) {
   if (!storage) throw ConfigError("dashboard: no storage given");
@@ -249,7 +302,10 @@ DashboardServer::DashboardServer(std::shared_ptr<Storage> storage, DashboardOpti
   if (options.host.empty()) throw ConfigError("--host is empty; use 127.0.0.1 (loopback) or an address to bind");
   if (options.token.empty())
     if (const char* env = std::getenv(kDashboardTokenEnv)) options.token = env;
-  const bool loopback = is_loopback_host(options.host);
+  if (!options.token.empty() && !valid_token(options.token))
+    throw ConfigError("the dashboard token must be at least 8 characters from A-Z a-z 0-9 - _ . ~ (it travels in URLs "
+                      "and cookies); choose another --token or " + std::string(kDashboardTokenEnv));
+  const bool loopback = binds_to_loopback(options.host);
   if (!loopback && options.token.empty())
     throw ConfigError("--host " + options.host +
                       " exposes the dashboard beyond this machine and needs a token: pass --token T or set " +

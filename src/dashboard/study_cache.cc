@@ -183,4 +183,27 @@ std::shared_ptr<const StudySnapshot> StudyCache::refresh() {
   return snap;
 }
 
+std::shared_ptr<const std::string> StudyCache::cached_answer(const std::string& version, const std::string& key,
+                                                             const std::function<std::string()>& make) {
+  {
+    std::lock_guard lock(answers_mu_);
+    auto it = answers_.find(key);
+    if (it != answers_.end() && it->second.first == version) return it->second.second;
+  }
+  auto value = std::make_shared<const std::string>(make());
+  std::lock_guard lock(answers_mu_);
+  if (auto it = answers_.find(key); it != answers_.end()) {  // an older version of this answer
+    answer_bytes_ -= it->second.second->size();
+    answers_.erase(it);
+  }
+  if (value->size() > kMaxAnswerBytes) return value;
+  if (answer_bytes_ + value->size() > kMaxAnswerBytes) {
+    answers_.clear();
+    answer_bytes_ = 0;
+  }
+  answers_[key] = {version, value};
+  answer_bytes_ += value->size();
+  return value;
+}
+
 }  // namespace autoglm::dashboard

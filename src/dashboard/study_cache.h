@@ -10,7 +10,8 @@
 // for its whole computation while a refresh builds the next. The finished trials are held by
 // shared_ptr, so building the next snapshot copies pointers, not trials.
 //
-// Also caches rendered API answers per (version key, request key): StudyCache::cached_answer.
+// Also caches rendered API answers per (version key, request key), within a byte budget:
+// StudyCache::cached_answer.
 //
 // Thread-safety: every method may be called from several threads; the state is guarded by
 // `mu_` (the snapshot and the cursor) and `answers_mu_` (the answer cache). Storage reads happen
@@ -89,15 +90,15 @@ class StudyCache {
   /// storage trouble.
   std::shared_ptr<const StudySnapshot> snapshot(bool force = false);
 
-  /// A rendered answer cached under `key` for `version`, or computes it with `make` (outside
-  /// any lock) and keeps it. At most kMaxAnswers answers are kept (the cache is cleared when
-  /// full).
-  template <class T>
-  std::shared_ptr<const T> cached_answer(const std::string& version, const std::string& key,
-                                         const std::function<T()>& make);
+  /// The rendered answer (a response body) cached under `key` for `version`, or computes it
+  /// with `make` (outside any lock) and keeps it. The kept answers of a study total at most
+  /// kMaxAnswerBytes (64 MiB; the cache is cleared when the next one would exceed it, and a larger
+  /// answer is not kept), so clients varying a query cannot grow the server's memory.
+  std::shared_ptr<const std::string> cached_answer(const std::string& version, const std::string& key,
+                                                   const std::function<std::string()>& make);
 
  private:
-  static constexpr std::size_t kMaxAnswers = 256;
+  static constexpr std::size_t kMaxAnswerBytes = std::size_t{64} << 20;
   std::shared_ptr<Storage> storage_;
   const int64_t study_id_;
   const std::chrono::duration<double> refresh_interval_;
@@ -111,24 +112,11 @@ class StudyCache {
   int64_t cursor_ = 0;
 
   std::mutex answers_mu_;
-  std::map<std::string, std::pair<std::string, std::shared_ptr<const void>>> answers_;  // GUARDED_BY(answers_mu_)
+  // key -> (version, body); answer_bytes_ is the total size of the bodies.
+  std::map<std::string, std::pair<std::string, std::shared_ptr<const std::string>>> answers_;  // GUARDED_BY(answers_mu_)
+  std::size_t answer_bytes_ = 0;                                                              // GUARDED_BY(answers_mu_)
 
   std::shared_ptr<const StudySnapshot> refresh();
 };
-
-template <class T>
-std::shared_ptr<const T> StudyCache::cached_answer(const std::string& version, const std::string& key,
-                                                   const std::function<T()>& make) {
-  {
-    std::lock_guard lock(answers_mu_);
-    auto it = answers_.find(key);
-    if (it != answers_.end() && it->second.first == version) return std::static_pointer_cast<const T>(it->second.second);
-  }
-  auto value = std::make_shared<const T>(make());
-  std::lock_guard lock(answers_mu_);
-  if (answers_.size() >= kMaxAnswers) answers_.clear();
-  answers_[key] = {version, value};
-  return value;
-}
 
 }  // namespace autoglm::dashboard

@@ -177,15 +177,18 @@ ImportanceResult evaluate_importance(const std::vector<FrozenTrial>& trials,
       main = out.main;
       pairs = std::move(out.pairs);
     } else {
-      // Good set: the ceil(gamma n) best trials (at least 2), ties broken by trial order.
+      // Good set: every trial at least as good as the ceil(gamma n)-th best (at least 2), so
+      // trials tied with it are all in (as Optuna's quantile filter keeps value <= cutoff); no
+      // tie is broken by trial order.
       const bool maximize = directions[obj] == StudyDirection::MAXIMIZE;
       std::vector<size_t> order(n);
       for (size_t k = 0; k < n; ++k) order[k] = k;
       std::stable_sort(order.begin(), order.end(),
                        [&](size_t a, size_t b) { return maximize ? y[a] > y[b] : y[a] < y[b]; });
       const size_t n_top = std::min(n, std::max<size_t>(2, static_cast<size_t>(std::ceil(options.baseline_quantile * n - 1e-9))));
+      const double cutoff = y[order[n_top - 1]];
       std::vector<char> top(n, 0);
-      for (size_t k = 0; k < n_top; ++k) top[order[k]] = 1;
+      for (size_t k = 0; k < n; ++k) top[k] = maximize ? y[k] >= cutoff : y[k] <= cutoff;
       std::vector<std::vector<double>> columns(P, std::vector<double>(n));
       for (int i = 0; i < P; ++i)
         for (size_t k = 0; k < n; ++k) columns[i][k] = used[k]->params.at(names[i]);

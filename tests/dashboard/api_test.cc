@@ -216,24 +216,23 @@ TEST_F(ApiTest, TrialDetail) {
   get(base(single_) + "/trials/-1", {}, 404);
 }
 
-TEST_F(ApiTest, LogTailReadsOnlyLogFiles) {
+TEST_F(ApiTest, LogTailReadsOnlyTheTrialsOwnLogFile) {
   const int64_t study = storage_->create_new_study("logs", {StudyDirection::MINIMIZE});
-  const fs::path log = *dir_ / "trial.log";
+  const fs::path log = *dir_ / "trial-0.log";  // what a command runner writes for trial #0
   {
     std::ofstream out(log);
     for (int i = 0; i < 300; ++i) out << "line " << i << "\n";
   }
   const fs::path secret = *dir_ / "secret.txt";
   std::ofstream(secret) << "do not show\n";
+  fs::create_symlink(secret, *dir_ / "trial-3.log");  // a link named like a log
   FrozenTrial t;
   t.state = TrialState::FAIL;
-  t.system_attrs["log_path"] = log.string();
   t.system_attrs["log_tail"] = "stored tail";
-  storage_->create_new_trial(study, t);
-  t.system_attrs["log_path"] = secret.string();
-  storage_->create_new_trial(study, t);
-  t.system_attrs["log_path"] = dir_->string() + "/missing.log";
-  storage_->create_new_trial(study, t);
+  for (const fs::path& p : {log, secret, *dir_ / "trial-2.log", *dir_ / "trial-3.log", log}) {
+    t.system_attrs["log_path"] = p.string();
+    storage_->create_new_trial(study, t);
+  }
 
   json a = get(base(study) + "/trials/0");
   const std::string tail = a["log_tail"];
@@ -241,8 +240,10 @@ TEST_F(ApiTest, LogTailReadsOnlyLogFiles) {
   EXPECT_EQ(tail.rfind("line 100\n", 0), 0u);
   EXPECT_NE(tail.find("line 299\n"), std::string::npos);
   EXPECT_EQ(a["log_path"], log.string());
-  EXPECT_EQ(get(base(study) + "/trials/1")["log_tail"], "stored tail");
-  EXPECT_EQ(get(base(study) + "/trials/2")["log_tail"], "stored tail");
+  EXPECT_EQ(get(base(study) + "/trials/1")["log_tail"], "stored tail") << "not a trial log";
+  EXPECT_EQ(get(base(study) + "/trials/2")["log_tail"], "stored tail") << "missing";
+  EXPECT_EQ(get(base(study) + "/trials/3")["log_tail"], "stored tail") << "a symlink is not followed";
+  EXPECT_EQ(get(base(study) + "/trials/4")["log_tail"], "stored tail") << "another trial's log";
   storage_->delete_study(study);
 }
 
@@ -435,6 +436,9 @@ TEST_F(ApiTest, NotFoundAndBadRoutes) {
   get(base(single_) + "/nope", {}, 404);
   get(base(single_) + "/trials/1/extra", {}, 404);
   get("/api/studies", {{"x", "1"}}, 400);
+  get(base(single_) + "/trials", {{"sort", "param:nope"}}, 400);
+  get(base(single_) + "/trials", {{"state", ""}}, 400);
+  get(base(single_) + "/trials", {{"sort", "param:lr"}}, 200);
 }
 
 TEST_F(ApiTest, LiveUpdateChangesVersion) {

@@ -145,6 +145,9 @@ TEST_F(ServerTest, TokenBeyondLoopback) {
   auto ok = c.Get("/api/studies", {{"Authorization", "Bearer s3cret-token"}});
   ASSERT_TRUE(ok);
   EXPECT_EQ(ok->status, 200);
+  auto lower_scheme = c.Get("/api/studies", {{"Authorization", "bearer s3cret-token"}});  // RFC 7235
+  ASSERT_TRUE(lower_scheme);
+  EXPECT_EQ(lower_scheme->status, 200);
   auto wrong_query = c.Get("/?token=nope");
   ASSERT_TRUE(wrong_query);
   EXPECT_EQ(wrong_query->status, 401);
@@ -166,6 +169,35 @@ TEST_F(ServerTest, TokenBeyondLoopback) {
   auto foreign = c.Get("/api/studies", {{"Authorization", "Bearer s3cret-token"}, {"Host", "dash.example.org"}});
   ASSERT_TRUE(foreign);
   EXPECT_EQ(foreign->status, 200);
+}
+
+TEST_F(ServerTest, TokensMustBeUrlAndCookieSafe) {
+  DashboardOptions o;
+  o.host = "0.0.0.0";
+  o.port = 0;
+  for (const char* bad : {"a b;c=d", "short", "line\r\nbreak-token", "quote\"token1"}) {
+    o.token = bad;
+    EXPECT_THROW(DashboardServer(storage_, o), ConfigError) << bad;
+  }
+}
+
+TEST_F(ServerTest, LoopbackIsDecidedOnResolvedAddresses) {
+  EXPECT_TRUE(binds_to_loopback("127.0.0.1"));
+  EXPECT_TRUE(binds_to_loopback("127.0.0.2"));
+  EXPECT_TRUE(binds_to_loopback("localhost"));
+  EXPECT_TRUE(binds_to_loopback("::1"));
+  EXPECT_FALSE(binds_to_loopback("0.0.0.0"));
+  EXPECT_FALSE(binds_to_loopback("::"));
+  EXPECT_THROW(binds_to_loopback("no-such-host.invalid"), ConfigError);
+  EXPECT_THROW(binds_to_loopback(""), ConfigError);
+  // A server on another loopback address answers its own address as Host.
+  DashboardOptions o = loopback();
+  o.host = "127.0.0.2";
+  Running run(storage_, o);
+  httplib::Client c("127.0.0.2", run.port());
+  auto res = c.Get("/api/studies");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200) << res->body;
 }
 
 TEST_F(ServerTest, TokenFromEnvironment) {
@@ -211,6 +243,15 @@ TEST_F(ServerTest, WriteRoutesNeedAllowWrites) {
     ASSERT_TRUE(del);
     EXPECT_EQ(del->status, 403);
     EXPECT_NE(json::parse(del->body)["error"].get<std::string>().find("--allow-writes"), std::string::npos);
+    // Routes that do not exist are 404 whatever the method.
+    for (const std::string path : {study + "/trials", study + "/note/x", std::string("/"), std::string("/api/studies")}) {
+      auto p = c.Put(path.c_str(), "{}", "application/json");
+      ASSERT_TRUE(p);
+      EXPECT_EQ(p->status, 404) << "PUT " << path;
+    }
+    auto d = c.Delete((study + "/trials/1").c_str());
+    ASSERT_TRUE(d);
+    EXPECT_EQ(d->status, 404);
   }
   // Untouched.
   EXPECT_EQ(storage_->get_study_user_attrs(single_).count("note"), 0u);

@@ -146,6 +146,20 @@ TEST_F(DashboardCli, ReportIsOneSelfContainedFile) {
   Result nostudy = run({"report", "--study", "nope", "--storage", db_, "--out", "n.html"});
   EXPECT_EQ(nostudy.code, 2);
   EXPECT_FALSE(fs::exists(dir_ / "n.html"));
+  // Never onto the database itself (by path or through a link), a directory or a device.
+  fs::create_symlink(dir_ / "study.db", dir_ / "link.html");
+  fs::create_directory(dir_ / "outdir");
+  for (const std::string target : {(dir_ / "study.db").string(), std::string("link.html"), std::string("outdir"),
+                                   std::string("outdir/"), std::string("/dev/null")}) {
+    Result refused = run({"report", "--study", "lin", "--storage", db_, "--out", target});
+    EXPECT_EQ(refused.code, 2) << target << ": " << refused.out;
+    EXPECT_NE(refused.err.find("--out"), std::string::npos) << refused.err;
+  }
+  Result still = run({"studies", "--storage", db_, "--format", "json"});
+  EXPECT_EQ(still.code, 0) << "the database is intact: " << still.err;
+  for (const auto& e : fs::directory_iterator(dir_))
+    EXPECT_EQ(e.path().filename().string().find(".r.html."), std::string::npos) << "temporary file left: " << e.path();
+  EXPECT_TRUE(fs::is_empty(dir_ / "outdir"));
 }
 
 TEST_F(DashboardCli, DashboardServesReadOnlyOnLoopbackAndStopsOnSignals) {

@@ -319,6 +319,25 @@ TEST(PedAnovaTest, DirectionChoosesTheGoodSet) {
   EXPECT_EQ(mn.importances.front().first, "y");
 }
 
+TEST(PedAnovaTest, TiesAtTheCutoffAreAllGood) {
+  // value 1, 2 or 3 is decided by categorical a alone; b has no effect. 11 of 30 trials tie at
+  // the best value: taking only the first ceil(0.1 n) = 3 of them (by trial order) would make b's
+  // sample of the good set look different from its overall spread.
+  const SearchSpace space{{"a", CategoricalDistribution{{std::string("p"), std::string("q"), std::string("r")}}},
+                          {"b", CategoricalDistribution{{std::string("u"), std::string("v")}}}};
+  std::vector<FrozenTrial> trials;
+  for (int k = 0; k < 30; ++k) {
+    const int a = k < 11 ? 0 : 1 + k % 2;
+    const int b = (k * 7 / 3) % 2;
+    trials.push_back(make_trial(k, space, {{"a", a}, {"b", b}}, {1.0 + a}));
+  }
+  ImportanceOptions o;
+  o.evaluator = ImportanceEvaluator::PED_ANOVA;
+  const auto r = evaluate_importance(trials, kMin, o);
+  EXPECT_EQ(r.importances.front().first, "a");
+  EXPECT_LT(as_map(r).at("b"), 0.05) << "b's good-set distribution equals its overall one";
+}
+
 TEST(PedAnovaTest, InteractionsAndMixedParams) {
   ImportanceOptions o;
   o.evaluator = ImportanceEvaluator::PED_ANOVA;
