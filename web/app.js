@@ -423,12 +423,20 @@
         return { view: 'trial', id: Number(parts[1]), number: Number(parts[3]) };
       return { view: 'study', id: Number(parts[1]) };
     }
+    if (parts.length) return { view: 'notfound', hash };
     return { view: 'list' };
+  }
+
+  async function renderNotFound(app, route) {
+    setCrumbs({ text: 'Studies', href: '#/' });
+    append(app, [el('section', { class: 'card' }, el('h1', {}, 'No such page'),
+      el('p', { class: 'muted' }, `Nothing lives at ${route.hash}. `, el('a', { href: '#/' }, 'See the studies.')))]);
+    markReady();
   }
 
   function navigate() {
     let route = parseRoute(location.hash);
-    if (report && (route.view === 'list' || route.id !== report.study_id)) {
+    if (report && (route.view === 'list' || route.view === 'notfound' || route.id !== report.study_id)) {
       route = { view: 'study', id: report.study_id };
       history.replaceState(null, '', `#/study/${report.study_id}`);
     }
@@ -439,6 +447,7 @@
     clearError();
     delete document.body.dataset.ready;
     document.body.dataset.view = route.view;
+    setCrumbs({ text: 'Studies', href: '#/' });  // until the view knows more (no stale names on errors)
     window.scrollTo(0, 0);
     const view = { controller: new AbortController(), timers: new Set() };
     view.signal = view.controller.signal;
@@ -448,7 +457,7 @@
       if (view.observer) view.observer.disconnect();
     };
     current = view;
-    const render = { list: renderList, study: renderStudy, trial: renderTrial }[route.view];
+    const render = { list: renderList, study: renderStudy, trial: renderTrial, notfound: renderNotFound }[route.view];
     render(app, route, view).catch((error) => {
       if (error && error.name === 'AbortError') return;
       showError(error);
@@ -470,6 +479,10 @@
           if (error && error.name === 'AbortError') return;
           view.pollFailed = true;
           showError(error);
+          if (error instanceof ApiError && error.status === 404) {  // deleted: nothing left to watch
+            setLive('gone', 'bad');
+            return;
+          }
           setLive('reconnecting…', 'bad');
         }
       }

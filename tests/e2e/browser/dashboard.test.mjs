@@ -296,11 +296,17 @@ describe('empty study and errors', () => {
     await page.close();
   });
 
-  test('an unknown study shows the error banner', async () => {
+  test('an unknown study shows the error banner, and no stale study name', async () => {
     const page = await newPage(browser);
-    await page.goto(`${server.url}#/study/999999`);
+    await page.goto(`${server.url}#/study/${ids[SINGLE]}`);
+    await page.waitForFunction(() => document.body.dataset.ready === '1');
+    await page.evaluate(() => { location.hash = '#/study/999999'; });
     await page.waitForSelector('#error-banner:not([hidden])');
     assert.match(await page.locator('#error-banner').textContent(), /404/);
+    assert.equal(await page.locator('#crumbs').textContent(), 'Studies', 'the previous study is not named');
+    await page.evaluate(() => { location.hash = '#/study/abc'; });
+    await page.waitForFunction(() => document.body.dataset.view === 'notfound' && document.body.dataset.ready === '1');
+    assert.match(await page.locator('#app').textContent(), /No such page/);
     await page.close();
   });
 });
@@ -428,12 +434,12 @@ describe('report', () => {
 
 describe('token', () => {
   test('with --token: ?token= opens the app; a 401 later tells the user to open the URL with ?token=', async () => {
-    const guarded = await startDashboard(storageUrl, ['--token', 's3cret']);
+    const guarded = await startDashboard(storageUrl, ['--token', 's3cret-token']);
     try {
       const plain = await fetch(guarded.url);
       assert.equal(plain.status, 401, 'no page without the token');
       const page = await newPage(browser);
-      await page.goto(`${guarded.url}?token=s3cret#/`);
+      await page.goto(`${guarded.url}?token=s3cret-token#/`);
       await waitReady(page);
       assert.ok(await page.locator('#study-table tbody tr').count() >= 2, 'the cookie carries the token to the API');
       await page.context().clearCookies();  // as if the server restarted with another token
