@@ -15,6 +15,7 @@
 import argparse
 import json
 import math
+import pathlib
 import sys
 import time
 
@@ -22,6 +23,9 @@ import optuna
 from optuna.importance import FanovaImportanceEvaluator
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "scripts"))
+from gen_importance_expected import export_trials  # noqa: E402  (one trial format for test and bench)
 
 
 def objective(trial):
@@ -42,14 +46,7 @@ def objective(trial):
 def cmd_study(args):
     study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=args.seed))
     study.optimize(objective, n_trials=args.trials)
-    trials = [{
-        "number": t.number,
-        "state": t.state.name,
-        "values": list(t.values),
-        "params": {k: t.distributions[k].to_internal_repr(v) for k, v in t.params.items()},
-        "distributions": {k: json.loads(optuna.distributions.distribution_to_json(d))
-                          for k, d in t.distributions.items()},
-    } for t in study.trials]
+    trials = export_trials(study)
     with open(args.out, "w") as f:
         json.dump({"generator": "bench/importance_optuna.py", "seed": args.seed,
                    "directions": ["minimize"], "trials": trials}, f)

@@ -73,22 +73,26 @@ STUDIES = [
 ]
 
 
+def export_trials(study):
+    """The study's trials as tests/common/importance_study_json.h reads them (also used by
+    bench/importance_optuna.py): internal parameter values and Optuna's distribution JSON."""
+    return [{
+        "number": t.number,
+        "state": t.state.name,
+        "values": list(t.values),
+        "params": {k: t.distributions[k].to_internal_repr(v) for k, v in t.params.items()},
+        "distributions": {k: json.loads(optuna.distributions.distribution_to_json(d))
+                          for k, d in t.distributions.items()},
+    } for t in study.trials]
+
+
 def main():
     out = {"generator": "scripts/gen_importance_expected.py", "optuna_version": optuna.__version__,
            "evaluator": "FanovaImportanceEvaluator", "studies": []}
     for name, fn, directions, seed, n_trials, index, top_k in STUDIES:
         study = optuna.create_study(directions=directions, sampler=optuna.samplers.RandomSampler(seed=seed))
         study.optimize(fn, n_trials=n_trials)
-        trials = []
-        for t in study.trials:
-            trials.append({
-                "number": t.number,
-                "state": t.state.name,
-                "values": list(t.values),
-                "params": {k: t.distributions[k].to_internal_repr(v) for k, v in t.params.items()},
-                "distributions": {k: json.loads(optuna.distributions.distribution_to_json(d))
-                                  for k, d in t.distributions.items()},
-            })
+        trials = export_trials(study)
         expected = {}
         for s in (0, 1, 2):
             imp = FanovaImportanceEvaluator(seed=s).evaluate(study, target=lambda t: t.values[index])
