@@ -94,7 +94,11 @@ std::string render_report(Storage& storage, const std::string& study_name) {
   auto bake = [&](const std::string& key, const std::string& path, const std::map<std::string, std::string>& query) {
     dashboard::Response r = api.get(path, query);
     if (r.status == 404) throw NotFoundError("study '" + study_name + "' disappeared while writing its report");
-    if (r.status != 200) throw Error("report of study '" + study_name + "': " + key + " answered " + r.body);
+    if (r.status != 200) {
+      const json body = json::parse(r.body, nullptr, false);
+      const bool has_message = body.is_object() && body.contains("error") && body["error"].is_string();
+      throw StorageError("report of study '" + study_name + "': " + (has_message ? body["error"].get<std::string>() : r.body));
+    }
     responses[key] = json::parse(r.body);
   };
   bake(base, base, {});
