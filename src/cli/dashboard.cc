@@ -114,7 +114,9 @@ int run_importance(const ImportanceFlags& flags) {
     std::stringstream ss(flags.params);
     for (std::string name; std::getline(ss, name, ',');) {
       const auto b = name.find_first_not_of(" \t"), e = name.find_last_not_of(" \t");
-      if (b != std::string::npos) names.push_back(name.substr(b, e - b + 1));
+      if (b == std::string::npos)
+        throw ConfigError("--params: '" + flags.params + "' has an empty name; list names separated by commas");
+      names.push_back(name.substr(b, e - b + 1));
     }
     options.params = names;
   }
@@ -127,6 +129,16 @@ int run_importance(const ImportanceFlags& flags) {
   const auto trials = storage->get_all_trials(study_id, std::vector<TrialState>{TrialState::COMPLETE});
   const ImportanceResult result = evaluate_importance(trials, directions, options);
 
+  // What the figures cannot show: parameters left out, and a constant objective.
+  std::set<std::string> left_out;
+  if (!options.params)
+    for (const auto& t : trials)
+      for (const auto& [name, v] : t.params)
+        if (std::none_of(result.importances.begin(), result.importances.end(), [&](const auto& p) { return p.first == name; }))
+          left_out.insert(name);
+  const bool constant =
+      std::all_of(result.importances.begin(), result.importances.end(), [](const auto& p) { return p.second == 0.0; });
+
   if (flags.format == "json") {
     nlohmann::json j = {{"study", flags.study},
                         {"evaluator", to_string(result.evaluator)},
@@ -136,25 +148,20 @@ int run_importance(const ImportanceFlags& flags) {
     for (const auto& [name, value] : result.importances)
       j["importances"].push_back({{"name", name}, {"importance", value}});
     if (flags.interactions) j["interactions"] = {{"params", result.interaction_params}, {"matrix", result.interactions}};
+    j["left_out"] = left_out;            // parameters not in every COMPLETE trial
+    j["constant_objective"] = constant;  // every importance is 0 because the objective never varies
     std::cout << j.dump(2) << "\n";
     return kExitOk;
   }
   std::cout << "parameter importance (" << to_string(result.evaluator) << ", objective " << flags.objective << ", "
             << result.n_trials << " COMPLETE trials)\n";
-  // Say what the figures cannot show: parameters left out, and a constant objective.
-  std::set<std::string> left_out;
-  if (!options.params)
-    for (const auto& t : trials)
-      for (const auto& [name, v] : t.params)
-        if (std::none_of(result.importances.begin(), result.importances.end(), [&](const auto& p) { return p.first == name; }))
-          left_out.insert(name);
   if (!left_out.empty()) {
     std::string names;
     for (const auto& n : left_out) names += (names.empty() ? "" : ", ") + n;
     std::cout << "note: left out (not in every COMPLETE trial, e.g. conditional): " << names
               << "; pass --params to rank a subset that holds them\n";
   }
-  if (std::all_of(result.importances.begin(), result.importances.end(), [](const auto& p) { return p.second == 0.0; }))
+  if (constant)
     std::cout << "note: the objective is the same in every trial used, so no parameter explains any of it\n";
   size_t width = 9;
   for (const auto& [name, value] : result.importances) width = std::max(width, name.size());
@@ -186,11 +193,19 @@ int run_report(const std::string& storage_url, const std::string& study, const s
   if (!out_path.has_filename())
     throw ConfigError("--out: " + out + " names a directory; give a file name such as " + out + "report.html");
   // Only a new file or an existing regular file is replaced, and never the study's own database.
+  if (fs::is_symlink(fs::symlink_status(out_path, ec)))
+    throw ConfigError("--out: " + out + " is a symbolic link; give the path of the file itself");
   const fs::file_status st = fs::status(out_path, ec);
   if (fs::exists(st) && !fs::is_regular_file(st))
     throw ConfigError("--out: " + out + " exists and is not a regular file; choose another path");
-  if (auto db = sqlite_path_from_url(storage_url); db && fs::exists(st) && fs::equivalent(out_path, *db, ec))
-    throw ConfigError("--out: " + out + " is the study's database (" + storage_url + "); choose another path");
+  if (auto db = sqlite_path_from_url(storage_url)) {
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {  // the database and SQLite's files beside it
+      const fs::path file = *db + suffix;
+      if ((fs::exists(st) && fs::equivalent(out_path, file, ec)) ||
+          fs::weakly_canonical(fs::absolute(out_path, ec), ec) == fs::weakly_canonical(fs::absolute(file, ec), ec))
+        throw ConfigError("--out: " + out + " is the study's database file " + file.string() + "; choose another path");
+    }
+  }
   auto storage = open_existing_storage(storage_url);
   find_study(*storage, study);  // a clear error naming the studies there
   const std::string html = render_report(*storage, study);

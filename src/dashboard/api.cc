@@ -356,7 +356,7 @@ std::optional<std::string> read_log_tail(const std::string& path, int number, in
   const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return std::nullopt;
   struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1) {  // nor a hard link to another file
     ::close(fd);
     return std::nullopt;
   }
@@ -976,8 +976,16 @@ Response Api::dispatch(const std::string& path, const std::map<std::string, std:
     const std::string qkey = query_key(query);
     // Answers that depend on finished trials only are keyed by the finished version.
     auto cached = [&](const std::string& name, bool finished_only, std::function<json()> make) -> Response {
-      auto body = cache->cached_answer(finished_only ? snap->finished_version : snap->version,
-                                                    name + "?" + qkey, [&] { return dump(make()); });
+      auto body = cache->cached_answer(finished_only ? snap->finished_version : snap->version, name + "?" + qkey, [&] {
+        // At most kMaxComputing answers are built at once: building one for a 100,000-trial study
+        // takes ~10 times its JSON size in transient memory (~160 MB for the whole timeline).
+        computing_.acquire();
+        struct Release {
+          std::counting_semaphore<kMaxComputing>& s;
+          ~Release() { s.release(); }
+        } release{computing_};
+        return dump(make());
+      });
       return {200, *body};
     };
     if (seg.size() == 4) {

@@ -7,7 +7,8 @@
 // 10,000-trial study are answered from memory.
 //
 // Thread-safety: every method may be called concurrently (cpp-httplib's worker threads); the
-// study-cache map is guarded by `mu_`, each StudyCache guards itself.
+// study-cache map is guarded by `mu_`, each StudyCache guards itself; at most kMaxComputing
+// answers are computed at once (memory), cached ones are served without waiting.
 #pragma once
 
 #include <chrono>
@@ -17,6 +18,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <semaphore>
 #include <string>
 
 #include "autoglm/storage.h"
@@ -64,6 +66,10 @@ class Api {
   std::mutex ids_mu_;  // one reader of the list at a time
   std::vector<int64_t> ids_;                                               // GUARDED_BY(mu_)
   std::optional<std::chrono::steady_clock::time_point> ids_read_at_;      // GUARDED_BY(mu_)
+
+  // Answers being built (not served from the cache) at once; the others wait.
+  static constexpr std::ptrdiff_t kMaxComputing = 2;
+  std::counting_semaphore<kMaxComputing> computing_{kMaxComputing};
 
   std::vector<int64_t> study_ids();
 

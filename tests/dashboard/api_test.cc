@@ -226,10 +226,11 @@ TEST_F(ApiTest, LogTailReadsOnlyTheTrialsOwnLogFile) {
   const fs::path secret = *dir_ / "secret.txt";
   std::ofstream(secret) << "do not show\n";
   fs::create_symlink(secret, *dir_ / "trial-3.log");  // a link named like a log
+  fs::create_hard_link(secret, *dir_ / "trial-5.log");  // a second name of another file
   FrozenTrial t;
   t.state = TrialState::FAIL;
   t.system_attrs["log_tail"] = "stored tail";
-  for (const fs::path& p : {log, secret, *dir_ / "trial-2.log", *dir_ / "trial-3.log", log}) {
+  for (const fs::path& p : {log, secret, *dir_ / "trial-2.log", *dir_ / "trial-3.log", log, *dir_ / "trial-5.log"}) {
     t.system_attrs["log_path"] = p.string();
     storage_->create_new_trial(study, t);
   }
@@ -244,6 +245,7 @@ TEST_F(ApiTest, LogTailReadsOnlyTheTrialsOwnLogFile) {
   EXPECT_EQ(get(base(study) + "/trials/2")["log_tail"], "stored tail") << "missing";
   EXPECT_EQ(get(base(study) + "/trials/3")["log_tail"], "stored tail") << "a symlink is not followed";
   EXPECT_EQ(get(base(study) + "/trials/4")["log_tail"], "stored tail") << "another trial's log";
+  EXPECT_EQ(get(base(study) + "/trials/5")["log_tail"], "stored tail") << "a hard link is not read";
   storage_->delete_study(study);
 }
 

@@ -98,6 +98,10 @@ TEST_F(DashboardCli, ImportanceRanksTheParametersOfALinearFunction) {
   // The table names each parameter with its share; the same seed gives the same figures.
   Result a = run({"importance", "--study", "lin", "--storage", db_, "--seed", "3"});
   Result b = run({"importance", "--study", "lin", "--storage", db_, "--seed", "3"});
+  Result j = run({"importance", "--study", "lin", "--storage", db_, "--format", "json"});
+  ASSERT_EQ(j.code, 0) << j.err;
+  EXPECT_EQ(json::parse(j.out)["left_out"], json::array());
+  EXPECT_EQ(json::parse(j.out)["constant_objective"], false);
   ASSERT_EQ(a.code, 0) << a.err;
   EXPECT_EQ(a.out, b.out);
   EXPECT_NE(a.out.find("fanova, objective 0, 1000 COMPLETE trials"), std::string::npos) << a.out;
@@ -115,6 +119,7 @@ TEST_F(DashboardCli, ImportanceRefusesBadInputInOneLine) {
       {{"--params", "x,nope"}, "nope"},
       {{"--format", "xml"}, "--format"},
       {{"--seed", "-1"}, "--seed"},
+      {{"--params", "x,,y"}, "empty name"},
   };
   for (const auto& c : cases) {
     std::vector<std::string> args{"importance", "--study", "lin", "--storage", db_};
@@ -148,9 +153,11 @@ TEST_F(DashboardCli, ReportIsOneSelfContainedFile) {
   EXPECT_FALSE(fs::exists(dir_ / "n.html"));
   // Never onto the database itself (by path or through a link), a directory or a device.
   fs::create_symlink(dir_ / "study.db", dir_ / "link.html");
+  fs::create_symlink(dir_ / "nowhere.html", dir_ / "dangling.html");
   fs::create_directory(dir_ / "outdir");
   for (const std::string target : {(dir_ / "study.db").string(), std::string("link.html"), std::string("outdir"),
-                                   std::string("outdir/"), std::string("/dev/null")}) {
+                                   std::string("outdir/"), std::string("/dev/null"), std::string("study.db-wal"),
+                                   std::string("dangling.html")}) {
     Result refused = run({"report", "--study", "lin", "--storage", db_, "--out", target});
     EXPECT_EQ(refused.code, 2) << target << ": " << refused.out;
     EXPECT_NE(refused.err.find("--out"), std::string::npos) << refused.err;
