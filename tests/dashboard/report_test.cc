@@ -1,6 +1,8 @@
 // render_report: one self-contained HTML file with the app, plotly.js and the baked API answers.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "autoglm/dashboard.h"
 #include "autoglm/error.h"
 #include "dashboard/assets.h"
@@ -98,6 +100,25 @@ TEST_F(ReportTest, ClosingTagsInDataAndScriptsAreEscaped) {
   json data = baked_data(html);
   EXPECT_EQ(data["responses"]["/api/studies/" + std::to_string(id) + "/trials/0"]["user_attrs"]["x"],
             "</script><!-- & \u2029");
+}
+
+TEST_F(ReportTest, LargeStudiesBakeTheBestThousandAndTheBestTrial) {
+  testing_util::write_large_study(*storage_, "large", 1500);
+  const int64_t id = storage_->get_study_id_from_name("large");
+  const std::string base = "/api/studies/" + std::to_string(id);
+  const json r = baked_data(render_report(*storage_, "large"))["responses"];
+  const json& page = r[base + "/trials?limit=1000"];
+  ASSERT_EQ(page["trials"].size(), 1000u);
+  EXPECT_EQ(page["total"], 1500) << "the study's count stays visible";
+  const int best = r[base]["best_trial"]["number"];
+  EXPECT_EQ(page["trials"][0]["number"], best) << "the best 1,000 by value, best first";
+  double worst_kept = 0;
+  for (const auto& row : page["trials"]) worst_kept = std::max(worst_kept, row["values"][0].get<double>());
+  int better_left_out = 0;
+  for (const auto& t : storage_->get_all_trials(id)) better_left_out += t.values[0] < worst_kept && t.number >= 0 &&
+      std::none_of(page["trials"].begin(), page["trials"].end(), [&](const json& row) { return row["number"] == t.number; });
+  EXPECT_EQ(better_left_out, 0);
+  EXPECT_TRUE(r.contains(base + "/trials/" + std::to_string(best)));
 }
 
 TEST_F(ReportTest, UnknownStudyThrowsNotFound) {
