@@ -15,6 +15,7 @@
 #include <set>
 
 #include "autoglm/error.h"
+#include "common/text.h"
 #include "autoglm/importance.h"
 #include "autoglm/pareto.h"
 
@@ -101,11 +102,6 @@ std::vector<std::string> split_commas(const std::string& s) {
   return out;
 }
 
-std::string lower(std::string s) {
-  for (char& c : s)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return s;
-}
 
 // ---------------------------------------------------------------------------------------------
 // JSON helpers
@@ -459,7 +455,7 @@ json trials_answer(const StudySnapshot& s, const Query& q) {
       }
     }
   }
-  const std::string needle = lower(q.get_str("q", ""));
+  const std::string needle = ascii_lower(q.get_str("q", ""));
 
   std::vector<const FrozenTrial*> rows;
   rows.reserve(s.trials.size());

@@ -21,6 +21,7 @@
 
 #include "autoglm/dashboard.h"
 #include "autoglm/error.h"
+#include "common/text.h"
 #include "dashboard/api.h"
 #include "dashboard/assets.h"
 
@@ -50,18 +51,13 @@ std::string host_name(const std::string& header) {
   return colon == std::string::npos ? header : header.substr(0, colon);
 }
 
-std::string lower(std::string s) {
-  for (char& c : s)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return s;
-}
 
 /// A Host header name a browser on this machine uses for a loopback server: the usual names, or
 /// the (loopback) address the server was bound to, e.g. 127.0.0.2.
 bool is_loopback_name(std::string name, const std::string& bound_host) {
-  name = lower(std::move(name));
+  name = ascii_lower(std::move(name));
   if (!name.empty() && name.back() == '.') name.pop_back();  // "localhost."
-  const std::string bound = lower(bound_host);
+  const std::string bound = ascii_lower(bound_host);
   return name == "localhost" || name == "127.0.0.1" || name == "[::1]" || name == bound || name == "[" + bound + "]";
 }
 
@@ -158,7 +154,7 @@ struct DashboardServer::Impl {
     }
     if (options.token.empty()) return httplib::Server::HandlerResponse::Unhandled;
     const std::string auth = req.get_header_value("Authorization");
-    if (lower(auth.substr(0, 7)) == "bearer " && same_secret(auth.substr(7), options.token))  // RFC 7235: scheme case-insensitive
+    if (ascii_lower(auth.substr(0, 7)) == "bearer " && same_secret(auth.substr(7), options.token))  // RFC 7235: scheme case-insensitive
       return httplib::Server::HandlerResponse::Unhandled;
     if (req.has_param("token") && same_secret(req.get_param_value("token"), options.token)) {
       res.set_header("Set-Cookie", std::string(kCookieName) + "=" + options.token + "; Path=/; HttpOnly; SameSite=Strict");

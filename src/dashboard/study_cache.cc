@@ -1,5 +1,7 @@
 #include "dashboard/study_cache.h"
 
+#include "common/text.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <functional>
@@ -8,9 +10,7 @@ namespace autoglm::dashboard {
 
 namespace {
 
-void append_lower(std::string& out, const std::string& s) {
-  for (char c : s) out += c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
+void append_lower(std::string& out, const std::string& s) { out += ascii_lower(s); }
 
 }  // namespace
 

@@ -1,5 +1,7 @@
 #include "executor/protocol.h"
 
+#include "common/text.h"
+
 #include <cctype>
 #include <cmath>
 #include <limits>
@@ -14,11 +16,6 @@ constexpr const char* kNanSentinel = "\x01" "autoglm:nan";
 constexpr const char* kInfSentinel = "\x01" "autoglm:inf";
 constexpr const char* kNegInfSentinel = "\x01" "autoglm:-inf";
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 bool is_alpha(char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; }
 
@@ -48,7 +45,7 @@ std::string rewrite_non_finite(std::string_view s) {
       size_t j = i + (signed_word ? 1 : 0);
       while (j < s.size() && is_alpha(s[j])) ++j;
       std::string_view token = s.substr(i, j - i);
-      std::string word = lower(signed_word ? token.substr(1) : token);
+      std::string word = ascii_lower(signed_word ? token.substr(1) : token);
       bool negative = signed_word && c == '-';
       if (word == "nan") out += "\"\\u0001autoglm:nan\"";
       else if (word == "inf" || word == "infinity") out += negative ? "\"\\u0001autoglm:-inf\"" : "\"\\u0001autoglm:inf\"";

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "autoglm/error.h"
+#include "common/text.h"
 #include "importance/fanova.h"
 #include "importance/ped_anova.h"
 
@@ -24,8 +25,7 @@ std::string to_string(ImportanceEvaluator e) {
 }
 
 ImportanceEvaluator importance_evaluator_from_string(const std::string& s) {
-  std::string l;
-  for (char c : s) l += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string l = ascii_lower(s);
   if (l == "fanova") return ImportanceEvaluator::FANOVA;
   if (l == "ped_anova" || l == "ped-anova" || l == "pedanova") return ImportanceEvaluator::PED_ANOVA;
   throw ConfigError("importance evaluator '" + s + "' is unknown: use 'fanova' or 'ped_anova'");

@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "autoglm/error.h"
+#include "common/text.h"
 
 namespace autoglm {
 
@@ -35,8 +36,7 @@ bool is_finished(TrialState s) {
 std::string to_string(StudyDirection d) { return d == StudyDirection::MINIMIZE ? "minimize" : "maximize"; }
 
 StudyDirection study_direction_from_string(const std::string& s) {
-  std::string l;
-  for (char c : s) l += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string l = ascii_lower(s);
   if (l == "minimize" || l == "min") return StudyDirection::MINIMIZE;
   if (l == "maximize" || l == "max") return StudyDirection::MAXIMIZE;
   throw ConfigError("unknown direction '" + s + "'; use minimize or maximize");

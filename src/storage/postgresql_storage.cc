@@ -16,6 +16,7 @@
 #include <unordered_map>
 
 #include "autoglm/error.h"
+#include "common/text.h"
 #include "storage/migration.h"
 #include "storage/storage_internal.h"
 
@@ -250,10 +251,6 @@ std::string new_token() {
 
 // ---- messages ----
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
 
 /// Newlines and tabs of libpq messages folded into single spaces.
 std::string one_line(const std::string& s) {
@@ -295,7 +292,7 @@ std::vector<std::string> secrets_of(const std::string& url) {
     const auto colon = url.find(':', auth_start);
     if (colon != std::string::npos && colon < at) out.push_back(url.substr(colon + 1, at - colon - 1));
   }
-  const std::string low = lower(url);
+  const std::string low = ascii_lower(url);
   for (size_t pos = 0; (pos = low.find("password=", pos)) != std::string::npos;) {
     pos += 9;
     const size_t end = std::min(url.find_first_of("& ;", pos), url.size());
@@ -349,7 +346,7 @@ void check_url_syntax(const std::string& url, const std::string& shown) {
 /// conninfo for libpq: the URL plus defaults it does not set itself.
 std::string conninfo_of(const std::string& url, int connect_timeout) {
   std::string out = url;
-  const std::string low = lower(url);
+  const std::string low = ascii_lower(url);
   auto add = [&](const std::string& key, const std::string& value) {
     if (low.find(key + "=") != std::string::npos) return;
     out += (out.find('?') == std::string::npos ? "?" : "&") + key + "=" + value;
@@ -418,7 +415,7 @@ void PostgreSQLStorage::connect_locked(bool opening) {
     conn_ = std::make_unique<Connection>(conninfo_);
   } catch (const pqxx::broken_connection& e) {
     const std::string msg = clean_message(e.what(), raw_url_);
-    const std::string low = lower(msg);
+    const std::string low = ascii_lower(msg);
     auto fail = [&](const std::string& fix) -> void {
       throw StorageError("cannot connect to " + url_ + ": " + msg + "; " + fix);
     };

@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "autoglm/error.h"
+#include "common/text.h"
 #include "storage/in_memory_storage.h"
 #include "storage/postgresql_storage.h"
 #include "storage/sqlite_storage.h"
@@ -40,13 +41,9 @@ constexpr const char* kSupportedForms =
     "\"sqlite:////absolute/path.db\", a file path ending in .db or .sqlite3, or "
     "\"postgresql://user:password@host:port/database\"";
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
 
 bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && lower(s.substr(s.size() - suffix.size())) == suffix;
+  return s.size() >= suffix.size() && ascii_lower(s.substr(s.size() - suffix.size())) == suffix;
 }
 
 // The scheme of "scheme://..." in lower case, or "" when `url` has none.
@@ -57,7 +54,7 @@ std::string scheme_of(const std::string& url) {
     unsigned char c = url[i];
     if (!(std::isalnum(c) || c == '+' || c == '-' || c == '.')) return "";
   }
-  return lower(url.substr(0, pos));
+  return ascii_lower(url.substr(0, pos));
 }
 
 }  // namespace
@@ -144,7 +141,7 @@ std::string redact_url(const std::string& url) {
   }
   // libpq-style "password=..." in a query string or a keyword list ("host=h password=x").
   const std::string key = "password=";
-  for (size_t pos = 0; (pos = lower(out).find(key, pos)) != std::string::npos;) {
+  for (size_t pos = 0; (pos = ascii_lower(out).find(key, pos)) != std::string::npos;) {
     const size_t value = pos + key.size();
     if (pos > 0 && std::string("?&; ").find(out[pos - 1]) == std::string::npos) {
       pos = value;
