@@ -17,7 +17,11 @@ APT_PACKAGES=(
   python3 python3-optuna python3-numpy python3-scipy python3-psycopg2 time
   slurmctld slurmd slurm-client munge
   libcpp-httplib-dev chromium python3-sklearn
+  pybind11-dev python3-dev python3-pytest python3-pandas python3-torch
 )
+# pybind11-dev, python3-dev: the Python bindings (package `autoglm`, bindings/python); python3-pytest
+# runs their tests, python3-pandas backs Study.trials_dataframe(), python3-torch runs
+# examples/python/pytorch_digits.py (the scikit-learn digits data ship with python3-sklearn).
 # cpp-httplib: the dashboard's HTTP server. chromium: the dashboard's browser tests and paint
 # benchmark, driven headless by playwright-core from npm (web/package-lock.json; it never
 # downloads a browser). python3-sklearn: Optuna's fANOVA evaluator, the anchor of the importance

@@ -1,0 +1,66 @@
+"""Pruners by their Optuna names (``optuna.pruners``); each builds the C++ pruner of the same
+algorithm (include/autoglm/pruners.h documents behaviour and sources). Defaults are Optuna 3.1's.
+Like samplers, a pruner object is a specification the study builds its engine pruner from.
+"""
+
+
+class BasePruner:
+    """Base class. ``_spec()`` returns the engine's pruner spec."""
+
+    _name = ""
+
+    def __init__(self, **options):
+        self._options = {k: v for k, v in options.items() if v is not None}
+
+    def _spec(self):
+        return {"name": self._name, **self._options}
+
+    def __repr__(self):
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self._options.items())})"
+
+
+class NopPruner(BasePruner):
+    """Never prunes."""
+
+    _name = "nop"
+
+
+class PercentilePruner(BasePruner):
+    """Prunes when the trial's best intermediate value is worse than ``percentile`` of the other
+    trials' values at the same step (after ``n_warmup_steps``, every ``interval_steps``)."""
+
+    _name = "percentile"
+
+    def __init__(self, percentile, n_startup_trials=5, n_warmup_steps=0, interval_steps=1, *, n_min_trials=1):
+        super().__init__(percentile=float(percentile), n_startup_trials=n_startup_trials,
+                         n_warmup_steps=n_warmup_steps, interval_steps=interval_steps, n_min_trials=n_min_trials)
+
+
+class MedianPruner(BasePruner):
+    """PercentilePruner at the 50th percentile (Golovin et al. 2017, median stopping rule)."""
+
+    _name = "median"
+
+    def __init__(self, n_startup_trials=5, n_warmup_steps=0, interval_steps=1, *, n_min_trials=1):
+        super().__init__(n_startup_trials=n_startup_trials, n_warmup_steps=n_warmup_steps,
+                         interval_steps=interval_steps, n_min_trials=n_min_trials)
+
+
+class SuccessiveHalvingPruner(BasePruner):
+    """Asynchronous successive halving (ASHA, Li et al. 2020)."""
+
+    _name = "successive_halving"
+
+    def __init__(self, min_resource="auto", reduction_factor=4, min_early_stopping_rate=0, bootstrap_count=0):
+        super().__init__(min_resource=min_resource, reduction_factor=reduction_factor,
+                         min_early_stopping_rate=min_early_stopping_rate, bootstrap_count=bootstrap_count)
+
+
+class HyperbandPruner(BasePruner):
+    """Hyperband (Li et al. 2018) over ASHA brackets, as Optuna's HyperbandPruner."""
+
+    _name = "hyperband"
+
+    def __init__(self, min_resource=1, max_resource="auto", reduction_factor=3, bootstrap_count=0):
+        super().__init__(min_resource=min_resource, max_resource=max_resource, reduction_factor=reduction_factor,
+                         bootstrap_count=bootstrap_count)

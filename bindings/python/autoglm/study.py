@@ -1,0 +1,541 @@
+"""Studies, as ``optuna.study`` (Optuna 3.1): ``Study``, ``create_study``, ``load_study``,
+``delete_study``, ``get_all_study_summaries``, ``get_all_study_names``, ``copy_study``,
+``StudyDirection``, ``MaxTrialsCallback``.
+
+A ``Study`` wraps the C++ study (include/autoglm/study.h). ``optimize`` runs the engine's loop
+with the GIL released: sampling, pruning decisions and storage writes happen in C++, and the
+objective and callbacks are called back with the GIL held. With ``n_jobs > 1`` the engine runs
+that many worker threads; Python objectives then run one at a time except where they release
+the GIL themselves (PyTorch, NumPy do).
+"""
+import enum as _enum
+import gc as _gc
+import math as _math
+import os as _os
+import threading as _threading
+import traceback as _traceback
+import warnings as _warnings
+
+from . import _core
+from . import exceptions as _exc
+from . import logging as _logging
+from . import pruners as _pruners
+from . import samplers as _samplers
+from . import storages as _storages
+from .trial import FrozenTrial, Trial, TrialState
+
+_logger = _logging.get_logger(__name__)
+
+
+class StudyDirection(_enum.Enum):
+    """Whether lower (MINIMIZE) or higher (MAXIMIZE) values are better (Optuna's values)."""
+
+    NOT_SET = 0
+    MINIMIZE = 1
+    MAXIMIZE = 2
+
+    def __repr__(self):
+        return f"StudyDirection.{self.name}"
+
+
+def _direction_name(d):
+    if isinstance(d, StudyDirection) and d != StudyDirection.NOT_SET:
+        return d.name.lower()
+    if isinstance(d, str) and d.lower() in ("minimize", "maximize"):
+        return d.lower()
+    raise ValueError(f"Please set either 'minimize' or 'maximize' to direction. You specified {d!r}.")
+
+
+def _to_values(result, n):
+    """([float] * k, None) or (None, reason) for an objective's return value."""
+    try:
+        if isinstance(result, (list, tuple)):
+            return [float(v) for v in result], None
+        try:
+            return [float(result)], None
+        except TypeError:
+            if n > 1 and hasattr(result, "__iter__"):
+                return [float(v) for v in result], None
+            raise
+    except (TypeError, ValueError):
+        return None, f"The value {result!r} could not be cast to float."
+
+
+class Study:
+    """An optimization task: trials in a storage under one name, with a sampler and a pruner.
+
+    Create one with ``create_study`` or ``load_study``. Methods that read or write the storage
+    may raise autoglm.exceptions.StorageError (e.g. a lost PostgreSQL connection) with the
+    engine's message.
+    """
+
+    def __init__(self, core, sampler, pruner):
+        self._core = core
+        self._directions = [StudyDirection[d.upper()] for d in core.directions]
+        self.sampler = sampler
+        self.pruner = pruner
+        self._optimize_lock = _threading.Lock()
+        self._optimizing = False
+
+    # ---- identity ----
+    @property
+    def study_name(self):
+        return self._core.study_name
+
+    @property
+    def _study_id(self):
+        return self._core.study_id
+
+    @property
+    def direction(self):
+        if len(self._directions) > 1:
+            raise RuntimeError("A single direction cannot be retrieved from a multi-objective study. "
+                               "Consider using Study.directions to retrieve a list containing all directions.")
+        return self._directions[0]
+
+    @property
+    def directions(self):
+        return list(self._directions)
+
+    # ---- results ----
+    @property
+    def best_trial(self):
+        """The best COMPLETE (and feasible) trial. ValueError when there is none; RuntimeError in a
+        multi-objective study (use best_trials)."""
+        try:
+            return FrozenTrial._from_core(self._core.best_trial())
+        except _exc.AutoGLMError as e:
+            if type(e) is not _exc.AutoGLMError:
+                raise
+            raise (RuntimeError if len(self._directions) > 1 else ValueError)(str(e)) from None
+
+    @property
+    def best_params(self):
+        return self.best_trial.params
+
+    @property
+    def best_value(self):
+        return self.best_trial.value
+
+    @property
+    def best_trials(self):
+        """The Pareto front: feasible COMPLETE trials no other one dominates, ordered by number."""
+        return [FrozenTrial._from_core(d) for d in self._core.best_trials()]
+
+    @property
+    def trials(self):
+        return self.get_trials()
+
+    def get_trials(self, deepcopy=True, states=None):
+        """All trials ordered by number, or only those in ``states`` (an iterable of TrialState).
+        Each call reads the storage; the returned objects are fresh copies either way."""
+        names = None if states is None else [TrialState(s).name for s in states]
+        return [FrozenTrial._from_core(d) for d in self._core.trials(names)]
+
+    @property
+    def user_attrs(self):
+        return self._core.user_attrs()
+
+    @property
+    def system_attrs(self):
+        return self._core.system_attrs()
+
+    def set_user_attr(self, key, value):
+        """Stores a JSON-serializable ``value`` on the study (ConfigError otherwise)."""
+        self._core.set_user_attr(key, value)
+
+    def set_system_attr(self, key, value):
+        self._core.set_system_attr(key, value)
+
+    # ---- optimize ----
+    def optimize(self, func, n_trials=None, timeout=None, n_jobs=1, catch=(), callbacks=None,
+                 gc_after_trial=False, show_progress_bar=False):
+        """Runs ``func(trial)`` on new trials until ``n_trials`` trials ran, ``timeout`` seconds
+        passed (checked before each new trial), or ``study.stop()`` was called.
+
+        ``func`` returns a float (a sequence of floats, one per direction, in a multi-objective
+        study). It may raise ``TrialPruned`` (the trial becomes PRUNED). Any other exception makes
+        the trial FAIL with its traceback in system attr "fail_reason"; when the exception is an
+        instance of ``catch`` the study goes on, otherwise no new trial starts and the exception
+        is re-raised here once running trials finish (Optuna's semantics; KeyboardInterrupt
+        included). A value that is NaN, not a number, or of the wrong count makes the trial FAIL
+        and the study goes on. ``callbacks``: ``cb(study, frozen_trial)`` after each finished
+        trial; an exception there stops the study and is re-raised. ``n_jobs``: worker threads
+        (-1: one per CPU). Raises RuntimeError on a nested call.
+        """
+        if show_progress_bar:
+            _warnings.warn("show_progress_bar is not supported by autoglm; progress is logged per trial "
+                           "(watch the study with `autoglm dashboard`).")
+        catch = _catch_tuple(catch)
+        if n_jobs == -1:
+            n_jobs = _os.cpu_count() or 1
+        if n_trials is not None and (isinstance(n_trials, bool) or not isinstance(n_trials, int)):
+            raise TypeError(f"n_trials must be an int or None, got {n_trials!r}")
+        with self._optimize_lock:
+            if self._optimizing:
+                raise RuntimeError("Nested optimize() call is not allowed.")
+            self._optimizing = True
+        errors = []
+        errors_lock = _threading.Lock()
+        n_dir = len(self._directions)
+        constraints_func = getattr(self.sampler, "constraints_func", None)
+        callbacks = list(callbacks or [])
+
+        def stop_with(e):
+            with errors_lock:
+                errors.append(e)
+            self._core.stop()
+
+        def run(core_trial):
+            trial = Trial(self, core_trial)
+            try:
+                try:
+                    result = func(trial)
+                except _exc.TrialPruned:
+                    _record_constraints(constraints_func, trial)
+                    return ("pruned", None)
+                values, reason = _to_values(result, n_dir)
+                if reason is not None:
+                    return ("fail", reason)
+                _record_constraints(constraints_func, trial)
+                return ("ok", values)
+            except BaseException as e:  # noqa: B036 - KeyboardInterrupt also fails the trial, as Optuna
+                tb = _traceback.format_exc()
+                if isinstance(e, catch) and isinstance(e, Exception):
+                    return ("fail", tb)
+                stop_with(e)
+                return ("stop", tb)
+            finally:
+                trial._finish()
+                if gc_after_trial:
+                    _gc.collect()
+
+        def on_done(d):
+            try:
+                frozen = FrozenTrial._from_core(d)
+                self._log_finished(frozen)
+                for cb in callbacks:
+                    cb(self, frozen)
+            except BaseException as e:  # noqa: B036
+                stop_with(e)
+
+        try:
+            self._core.optimize(run, n_trials, None if timeout is None else float(timeout), int(n_jobs), on_done)
+        finally:
+            with self._optimize_lock:
+                self._optimizing = False
+        if errors:
+            raise errors[0]
+
+    def _log_finished(self, t):
+        if t.state == TrialState.FAIL:
+            if _logger.isEnabledFor(_logging.WARNING):
+                _logger.warning(f"Trial {t.number} failed with parameters: {t.params} because of the following error: "
+                                f"{t.system_attrs.get('fail_reason', 'unknown')}")
+            return
+        if not _logger.isEnabledFor(_logging.INFO):
+            return
+        if t.state == TrialState.PRUNED:
+            _logger.info(f"Trial {t.number} pruned. ")
+        elif len(self._directions) > 1:
+            _logger.info(f"Trial {t.number} finished with values: {t.values} and parameters: {t.params}. ")
+        else:
+            try:
+                best = self._core.best_trial()
+                tail = f" Best is trial {best['number']} with value: {best['values'][0]}."
+            except _exc.AutoGLMError:
+                tail = ""
+            _logger.info(f"Trial {t.number} finished with value: {t.value} and parameters: {t.params}.{tail}")
+
+    def stop(self):
+        """Starts no new trial in the running ``optimize`` (call it from an objective or callback)."""
+        if not self._optimizing:
+            raise RuntimeError("`Study.stop` is supposed to be invoked inside an objective function or a callback.")
+        self._core.stop()
+
+    # ---- ask / tell ----
+    def ask(self, fixed_distributions=None):
+        """Starts a trial (the oldest enqueued one if any) and returns it. ``fixed_distributions``
+        (name -> distribution) are suggested at once, as in Optuna."""
+        fixed = {name: d._asdict() for name, d in (fixed_distributions or {}).items()}
+        return Trial(self, self._core.ask(fixed))
+
+    def tell(self, trial, values=None, state=None, skip_if_finished=False):
+        """Finishes ``trial`` (a Trial from ask, or its number) and returns its FrozenTrial.
+
+        ``state`` None means COMPLETE with ``values`` (a float or one per direction). A value that
+        is NaN, not a number or of the wrong count makes the trial FAIL with a UserWarning, as in
+        Optuna. PRUNED takes the last intermediate value. Raises ValueError for values given with
+        PRUNED/FAIL, none with COMPLETE, or a non-finished state; UpdateFinishedTrialError (a
+        ValueError) when the trial already finished, unless ``skip_if_finished``.
+        """
+        number = trial.number if isinstance(trial, (Trial, FrozenTrial)) else int(trial)
+        if state is None:
+            if values is None:
+                raise ValueError("No values were told. Values are required when state is TrialState.COMPLETE.")
+            state = TrialState.COMPLETE
+        state = TrialState(state)
+        if state == TrialState.COMPLETE and values is None:
+            raise ValueError("No values were told. Values are required when state is TrialState.COMPLETE.")
+        if state in (TrialState.PRUNED, TrialState.FAIL) and values is not None:
+            raise ValueError("Values were told. Values cannot be specified when state is TrialState.PRUNED or TrialState.FAIL.")
+        if not state.is_finished():
+            raise ValueError(f"Cannot tell with state {state!r}.")
+        if skip_if_finished:
+            current = self._trial(number)
+            if current.state.is_finished():
+                _logger.info(f"Skipped telling trial {number} with values {values} and state {state!r} since trial "
+                             f"was already finished. Finished trial has values {current.values} and state {current.state!r}.")
+                return current
+        vals = []
+        if state == TrialState.COMPLETE:
+            vals, reason = _to_values(values, len(self._directions))
+            if reason is not None:
+                self._core.set_trial_system_attr(number, "fail_reason", reason)
+                state, vals = TrialState.FAIL, []
+                _warnings.warn(reason)
+        if state in (TrialState.COMPLETE, TrialState.PRUNED):
+            constraints_func = getattr(self.sampler, "constraints_func", None)
+            if constraints_func is not None:
+                _record_constraints(constraints_func, trial if isinstance(trial, Trial) else None, self, number)
+        frozen = FrozenTrial._from_core(self._core.tell(number, state.name, vals))
+        if state == TrialState.COMPLETE and frozen.state == TrialState.FAIL:
+            _warnings.warn(str(frozen.system_attrs.get("fail_reason", "the values were refused")))
+        if isinstance(trial, Trial):
+            trial._finish()
+        return frozen
+
+    def _trial(self, number):
+        for d in self._core.trials(None):
+            if d["number"] == number:
+                return FrozenTrial._from_core(d)
+        raise _exc.NotFoundError(f"study '{self.study_name}' has no trial number {number}")
+
+    def enqueue_trial(self, params, user_attrs=None, skip_if_exists=False):
+        """Adds a WAITING trial whose parameters are fixed to ``params`` (others are sampled).
+        ``skip_if_exists``: do nothing when a trial with the same parameters exists."""
+        if skip_if_exists and self._has_params(params):
+            _logger.info(f"Trial with params {params} already exists. Skipping enqueue.")
+            return
+        self._core.enqueue_trial(dict(params), dict(user_attrs or {}))
+
+    def _has_params(self, params):
+        for t in self.get_trials():
+            existing = t.system_attrs.get("fixed_params", t.params)
+            if existing.keys() != params.keys():
+                continue
+            if all(_same_value(existing[k], v) for k, v in params.items()):
+                return True
+        return False
+
+    def add_trial(self, trial):
+        """Adds a finished (or WAITING) FrozenTrial, e.g. from ``create_trial``; the sampler learns
+        from it like any other trial. Raises ValueError when it is inconsistent."""
+        trial._validate()
+        self._core.add_trial(trial._to_core())
+
+    def add_trials(self, trials):
+        for t in trials:
+            self.add_trial(t)
+
+    # ---- export ----
+    def trials_dataframe(self, attrs=("number", "value", "datetime_start", "datetime_complete", "duration",
+                                      "params", "user_attrs", "system_attrs", "state"), multi_index=False):
+        """The trials as a pandas DataFrame, one row per trial, with Optuna's columns
+        (``params_<name>``, ``user_attrs_<key>``, ``values_<i>`` for several objectives, ``state``
+        as its name...). Raises ImportError when pandas is not installed (Debian: python3-pandas)."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError("Study.trials_dataframe() needs pandas: install Debian's python3-pandas "
+                              "(apt-get install python3-pandas)") from None
+        multi = len(self._directions) > 1
+        records, columns = [], {}
+        for t in self.get_trials():
+            row = {}
+            for attr in attrs:
+                if attr == "value":
+                    if multi:
+                        for i, v in enumerate(t.values or [None] * len(self._directions)):
+                            row[("values", i)] = v
+                        continue
+                    row[("value", "")] = t.value if t.values is not None else None
+                    continue
+                if attr == "values":
+                    for i, v in enumerate(t.values or [None] * len(self._directions)):
+                        row[("values", i)] = v
+                    continue
+                value = getattr(t, attr)
+                if attr == "state":
+                    value = value.name
+                if isinstance(value, dict):
+                    for k, v in value.items():
+                        row[(attr, k)] = v
+                else:
+                    row[(attr, "")] = value
+            for key in row:
+                columns.setdefault(key[0], set()).add(key[1])
+            records.append(row)
+        order = []
+        for attr in attrs:
+            name = "values" if (attr == "value" and multi) else attr
+            if name in columns:
+                order += [(name, k) for k in sorted(columns[name], key=lambda k: (str(type(k)), k))]
+        df = pd.DataFrame(records, columns=pd.MultiIndex.from_tuples(order) if order else None)
+        if not multi_index:
+            df.columns = ["_".join(str(p) for p in col if p != "") for col in order] if order else []
+        return df
+
+
+def _same_value(a, b):
+    if isinstance(a, float) and isinstance(b, float) and _math.isnan(a) and _math.isnan(b):
+        return True
+    return a == b
+
+
+def _catch_tuple(catch):
+    if isinstance(catch, type):
+        return (catch,)
+    catch = tuple(catch or ())
+    for c in catch:
+        if not (isinstance(c, type) and issubclass(c, BaseException)):
+            raise TypeError(f"catch must hold exception classes, got {c!r}")
+    return catch
+
+
+def _record_constraints(constraints_func, trial, study=None, number=None):
+    """Optuna's constraints_func: its values go to system attr "constraints" before the trial finishes."""
+    if constraints_func is None:
+        return
+    if trial is not None:
+        frozen = trial._snapshot()
+        core_set = trial._core.set_system_attr
+    else:
+        frozen = study._trial(number)
+        core_set = lambda k, v: study._core.set_trial_system_attr(number, k, v)  # noqa: E731
+    values = [float(c) for c in constraints_func(frozen)]
+    core_set("constraints", values)
+
+
+def _sampler_and_pruner(sampler, pruner, n_directions):
+    if sampler is None:
+        sampler = _samplers.NSGAIISampler() if n_directions > 1 else _samplers.TPESampler()
+    if not isinstance(sampler, _samplers.BaseSampler):
+        raise TypeError(f"sampler must be one of autoglm.samplers (TPESampler, RandomSampler, ...); got "
+                        f"{type(sampler).__name__} (Python-defined samplers are not supported, see docs/python.md)")
+    if pruner is not None and not isinstance(pruner, _pruners.BasePruner):
+        raise TypeError(f"pruner must be one of autoglm.pruners (MedianPruner, ...); got {type(pruner).__name__}")
+    return sampler, pruner
+
+
+def _wrap(core, sampler, pruner, policy):
+    if policy is not None:
+        core.set_failure_policy(*policy)
+    if pruner is None:
+        pruner = _pruners.NopPruner() if len(core.directions) > 1 else _pruners.MedianPruner()
+    return Study(core, sampler, pruner)
+
+
+def create_study(*, storage=None, sampler=None, pruner=None, study_name=None, direction=None,
+                 load_if_exists=False, directions=None):
+    """Creates a study (``optuna.create_study``).
+
+    ``storage``: None (in memory), a URL (``sqlite:///x.db``, ``postgresql://...``),
+    RDBStorage or InMemoryStorage. ``direction`` or ``directions`` ("minimize"/"maximize" or
+    StudyDirection; default minimize). ``sampler``: default TPESampler, NSGAIISampler with several
+    directions. ``pruner``: default MedianPruner (none with several directions; any other pruner is
+    refused there). Raises DuplicatedStudyError when the name exists and not ``load_if_exists``,
+    ConfigError when an existing study's directions differ, ValueError for both or bad directions.
+    """
+    if direction is not None and directions is not None:
+        raise ValueError("Specify only one of `direction` and `directions`.")
+    if directions is None:
+        directions = ["minimize" if direction is None else direction]
+    names = [_direction_name(d) for d in directions]
+    if not names:
+        raise ValueError("The number of objectives must be greater than 0.")
+    sampler, pruner = _sampler_and_pruner(sampler, pruner, len(names))
+    core_storage, policy = _storages._resolve(storage)
+    core = _core.Study.create(core_storage, study_name or "", names, sampler._spec(),
+                              None if pruner is None else pruner._spec(), bool(load_if_exists))
+    return _wrap(core, sampler, pruner, policy)
+
+
+def load_study(*, study_name, storage, sampler=None, pruner=None):
+    """Loads an existing study (``optuna.load_study``); ``study_name=None`` loads the storage's only
+    study. Raises NotFoundError (a KeyError) naming the study, ValueError when several exist."""
+    core_storage, policy = _storages._resolve(storage)
+    summaries = core_storage.study_summaries()
+    if study_name is None:
+        names = [s["study_name"] for s in summaries]
+        if len(names) != 1:
+            raise ValueError(f"study_name=None needs exactly one study in the storage; it has {len(names)}: {names}")
+        study_name = names[0]
+    match = [s for s in summaries if s["study_name"] == study_name]
+    n_dir = len(match[0]["directions"]) if match else 1  # no match: Study.load raises NotFoundError
+    sampler, pruner = _sampler_and_pruner(sampler, pruner, n_dir)
+    core = _core.Study.load(core_storage, study_name, sampler._spec(), None if pruner is None else pruner._spec())
+    return _wrap(core, sampler, pruner, policy)
+
+
+def delete_study(*, study_name, storage):
+    """Deletes a study and its trials. Raises NotFoundError (a KeyError) naming it."""
+    core_storage, _ = _storages._resolve(storage)
+    core_storage.delete_study(study_name)
+
+
+class StudySummary:
+    """A study's name, directions, attributes, trial count and best trial (``optuna.study.StudySummary``)."""
+
+    def __init__(self, d):
+        self.study_name = d["study_name"]
+        self.directions = [StudyDirection[x.upper()] for x in d["directions"]]
+        self.direction = self.directions[0] if len(self.directions) == 1 else StudyDirection.NOT_SET
+        self.user_attrs = d["user_attrs"]
+        self.system_attrs = d["system_attrs"]
+        self.n_trials = d["n_trials"]
+        self.datetime_start = d["datetime_start"]
+        self.best_trial = None if d["best_trial"] is None else FrozenTrial._from_core(d["best_trial"])
+        self._study_id = d["study_id"]
+
+    def __repr__(self):
+        return f"StudySummary(study_name={self.study_name!r}, n_trials={self.n_trials})"
+
+
+def get_all_study_summaries(storage, include_best_trial=True):
+    """Summaries of every study in ``storage``."""
+    core_storage, _ = _storages._resolve(storage)
+    out = [StudySummary(d) for d in core_storage.study_summaries()]
+    if not include_best_trial:
+        for s in out:
+            s.best_trial = None
+    return out
+
+
+def get_all_study_names(storage):
+    core_storage, _ = _storages._resolve(storage)
+    return [d["study_name"] for d in core_storage.study_summaries()]
+
+
+def copy_study(*, from_study_name, from_storage, to_storage, to_study_name=None):
+    """Copies a study's trials and user attributes into another storage (e.g. memory -> SQLite)."""
+    src = load_study(study_name=from_study_name, storage=from_storage)
+    dst = create_study(study_name=to_study_name or from_study_name, storage=to_storage,
+                       directions=src.directions, sampler=src.sampler)
+    for k, v in src.user_attrs.items():
+        dst.set_user_attr(k, v)
+    for t in src.get_trials():
+        if t.state != TrialState.RUNNING:
+            dst.add_trial(t)
+
+
+class MaxTrialsCallback:
+    """Stops the study once ``n_trials`` trials in ``states`` exist (across all processes)."""
+
+    def __init__(self, n_trials, states=(TrialState.COMPLETE,)):
+        self._n_trials = n_trials
+        self._states = None if states is None else [TrialState(s).name for s in states]
+
+    def __call__(self, study, trial):
+        if study._core.n_trials(self._states) >= self._n_trials:
+            study.stop()

@@ -1,0 +1,420 @@
+"""Trials, as ``optuna.trial`` (Optuna 3.1): the define-by-run ``Trial`` an objective receives,
+the immutable ``FrozenTrial`` snapshot, ``TrialState``, ``create_trial`` and ``FixedTrial``.
+
+A ``Trial`` wraps a C++ trial: each ``suggest_*`` asks the study's sampler (in C++, without the
+GIL) and records the parameter in storage at once. A ``Trial`` given to an objective by
+``Study.optimize`` is valid while the objective runs; afterwards its read-only attributes (number,
+params, ...) still work but suggesting or reporting raises RuntimeError.
+"""
+import datetime as _datetime
+import enum as _enum
+import math as _math
+import warnings as _warnings
+
+from . import distributions as _dists
+
+
+class TrialState(_enum.Enum):
+    """Life cycle: WAITING (enqueued) -> RUNNING -> COMPLETE | PRUNED | FAIL (Optuna's values)."""
+
+    RUNNING = 0
+    COMPLETE = 1
+    PRUNED = 2
+    FAIL = 3
+    WAITING = 4
+
+    def __repr__(self):
+        return f"TrialState.{self.name}"
+
+    def is_finished(self):
+        return self not in (TrialState.RUNNING, TrialState.WAITING)
+
+
+def _dist_dicts(distributions):
+    return {name: d._asdict() for name, d in distributions.items()}
+
+
+class _FinishedCore:
+    """Stands in for the C++ trial once the objective returned (the C++ object is gone)."""
+
+    def __init__(self, number):
+        self._number = number
+
+    def __getattr__(self, name):
+        raise RuntimeError(
+            f"trial {self._number} has finished: suggest_*, report, should_prune and set_*_attr work only "
+            "while its objective runs (use study.trials[number] to read it)")
+
+
+class Trial:
+    """The trial an objective receives (``optuna.trial.Trial``).
+
+    Attributes: ``number`` (0-based within the study), ``study``, ``params`` (external values
+    suggested so far), ``distributions``, ``user_attrs``, ``system_attrs``, ``datetime_start``.
+    Every method may raise ``autoglm.exceptions.ConfigError`` (a ValueError) with the engine's
+    message, e.g. for an invalid range or a distribution that changed within the trial.
+    """
+
+    def __init__(self, study, core):
+        self.study = study
+        self._core = core
+        self._number = core.number
+        self._trial_id = core.trial_id
+        self._multi = len(study._directions) > 1
+
+    @property
+    def number(self):
+        return self._number
+
+    # ---- suggest ----
+    def suggest_float(self, name, low, high, *, step=None, log=False):
+        """A float in [low, high]; ``log``: sampled in log space; ``step``: on the grid low + k*step."""
+        return self._core.suggest_float(name, float(low), float(high), None if step is None else float(step), bool(log))
+
+    def suggest_int(self, name, low, high, step=1, log=False):
+        """An int in [low, high] (inclusive), on the grid low + k*step; ``log`` needs step 1."""
+        return self._core.suggest_int(name, _as_int(low, "low"), _as_int(high, "high"), _as_int(step, "step"), bool(log))
+
+    def suggest_categorical(self, name, choices):
+        """One of ``choices`` (a sequence of None / bool / int / float / str)."""
+        return self._core.suggest_categorical(name, list(choices))
+
+    def suggest_uniform(self, name, low, high):
+        """Deprecated in Optuna 3: ``suggest_float(name, low, high)``."""
+        return self.suggest_float(name, low, high)
+
+    def suggest_loguniform(self, name, low, high):
+        """Deprecated in Optuna 3: ``suggest_float(name, low, high, log=True)``."""
+        return self.suggest_float(name, low, high, log=True)
+
+    def suggest_discrete_uniform(self, name, low, high, q):
+        """Deprecated in Optuna 3: ``suggest_float(name, low, high, step=q)``."""
+        return self.suggest_float(name, low, high, step=q)
+
+    def _suggest(self, name, distribution):
+        return self._core.suggest(name, distribution._asdict())
+
+    # ---- pruning ----
+    def report(self, value, step):
+        """Records intermediate ``value`` at ``step`` (>= 0); a repeated step keeps the first value.
+
+        Raises NotImplementedError in a multi-objective study (as Optuna), TypeError when
+        ``value`` is not a number, ValueError when ``step`` is negative.
+        """
+        if self._multi:
+            raise NotImplementedError("Trial.report is not supported for multi-objective optimization.")
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise TypeError(f"The `value` argument is of type '{type(value).__name__}' but supposed to be a float.") from None
+        step = _as_int(step, "step")
+        if step < 0:
+            raise ValueError(f"The `step` argument is {step} but cannot be negative.")
+        self._core.report(value, step)
+
+    def should_prune(self):
+        """Whether the study's pruner says this trial should stop now (raise TrialPruned then)."""
+        if self._multi:
+            raise NotImplementedError("Trial.should_prune is not supported for multi-objective optimization.")
+        return self._core.should_prune()
+
+    # ---- attributes ----
+    def set_user_attr(self, key, value):
+        """Stores a JSON-serializable ``value`` under ``key`` (ConfigError otherwise)."""
+        self._core.set_user_attr(key, value)
+
+    def set_system_attr(self, key, value):
+        """Deprecated in Optuna 3; stores a system attribute."""
+        self._core.set_system_attr(key, value)
+
+    def _snapshot(self):
+        return FrozenTrial._from_core(self._core.snapshot())
+
+    @property
+    def params(self):
+        return self._core.params()
+
+    @property
+    def distributions(self):
+        return self._snapshot().distributions
+
+    @property
+    def user_attrs(self):
+        return self._snapshot().user_attrs
+
+    @property
+    def system_attrs(self):
+        return self._snapshot().system_attrs
+
+    @property
+    def datetime_start(self):
+        return self._snapshot().datetime_start
+
+    def _finish(self):
+        self._core = _FinishedCore(self._number)
+
+    def __repr__(self):
+        return f"Trial(number={self._number})"
+
+
+def _as_int(v, what):
+    if isinstance(v, bool) or not hasattr(v, "__index__"):
+        if isinstance(v, float) and v.is_integer():
+            return int(v)
+        raise TypeError(f"`{what}` must be an int, got {v!r}")
+    return int(v)
+
+
+class FrozenTrial:
+    """An immutable snapshot of a trial (``optuna.trial.FrozenTrial``).
+
+    Fields: ``number``, ``state`` (TrialState), ``value`` / ``values`` (objective values; for a
+    PRUNED trial the last intermediate value), ``datetime_start``, ``datetime_complete`` (naive
+    local datetimes), ``params`` (external values), ``distributions``, ``user_attrs``,
+    ``system_attrs`` (the engine records "fail_reason" with the traceback of a failed trial,
+    "worker.host"/"worker.pid", "constraints"...), ``intermediate_values`` (step -> value),
+    ``duration`` (timedelta or None), ``last_step``. It also works as a trial that returns its own
+    parameters, so ``objective(study.best_trial)`` re-evaluates the best configuration.
+    """
+
+    def __init__(self, number, state, value, datetime_start, datetime_complete, params, distributions,
+                 user_attrs, system_attrs, intermediate_values, trial_id, *, values=None):
+        if value is not None and values is not None:
+            raise ValueError("Specify only one of `value` and `values`.")
+        self.number = number
+        self.state = TrialState(state)
+        self._values = [float(value)] if value is not None else (None if values is None else [float(v) for v in values])
+        self.datetime_start = datetime_start
+        self.datetime_complete = datetime_complete
+        self._params = dict(params)
+        self._distributions = dict(distributions)
+        self.user_attrs = dict(user_attrs)
+        self.system_attrs = dict(system_attrs)
+        self.intermediate_values = dict(intermediate_values)
+        self._trial_id = trial_id
+
+    @classmethod
+    def _from_core(cls, d):
+        t = cls.__new__(cls)
+        t.number = d["number"]
+        t.state = TrialState[d["state"]]
+        t._values = d["values"]
+        t.datetime_start = d["datetime_start"]
+        t.datetime_complete = d["datetime_complete"]
+        t._params = d["params"]
+        t._distributions = {k: _dists._from_dict(v) for k, v in d["distributions"].items()}
+        t.user_attrs = d["user_attrs"]
+        t.system_attrs = d["system_attrs"]
+        t.intermediate_values = d["intermediate_values"]
+        t._trial_id = d["trial_id"]
+        return t
+
+    def _to_core(self):
+        return {
+            "state": self.state.name,
+            "values": self._values,
+            "params": self._params,
+            "distributions": _dist_dicts(self._distributions),
+            "user_attrs": self.user_attrs,
+            "system_attrs": self.system_attrs,
+            "intermediate_values": self.intermediate_values,
+            "datetime_start": self.datetime_start,
+            "datetime_complete": self.datetime_complete,
+        }
+
+    @property
+    def value(self):
+        if self._values is None:
+            return None
+        if len(self._values) > 1:
+            raise RuntimeError("This attribute is not available during multi-objective optimization.")
+        return self._values[0]
+
+    @value.setter
+    def value(self, v):
+        self._values = None if v is None else [float(v)]
+
+    @property
+    def values(self):
+        return None if self._values is None else list(self._values)
+
+    @values.setter
+    def values(self, v):
+        self._values = None if v is None else [float(x) for x in v]
+
+    @property
+    def params(self):
+        return self._params
+
+    @params.setter
+    def params(self, params):
+        self._params = params
+
+    @property
+    def distributions(self):
+        return self._distributions
+
+    @distributions.setter
+    def distributions(self, value):
+        self._distributions = value
+
+    @property
+    def duration(self):
+        if self.datetime_start and self.datetime_complete:
+            return self.datetime_complete - self.datetime_start
+        return None
+
+    @property
+    def last_step(self):
+        return max(self.intermediate_values) if self.intermediate_values else None
+
+    # A FrozenTrial answers suggest_* with its own parameters (Optuna's behaviour).
+    def _fixed(self, name, distribution):
+        if name not in self._params:
+            raise ValueError(f"The value of the parameter '{name}' is not found. Please set it at the construction of the FrozenTrial object.")
+        value = self._params[name]
+        internal = distribution.to_internal_repr(value)
+        if not distribution._contains(internal):
+            _warnings.warn(f"The value {value} of the parameter '{name}' is out of the range of the distribution {distribution}.")
+        return value
+
+    def suggest_float(self, name, low, high, *, step=None, log=False):
+        return self._fixed(name, _dists.FloatDistribution(low, high, log=log, step=step))
+
+    def suggest_int(self, name, low, high, step=1, log=False):
+        return int(self._fixed(name, _dists.IntDistribution(low, high, log=log, step=step)))
+
+    def suggest_categorical(self, name, choices):
+        return self._fixed(name, _dists.CategoricalDistribution(choices))
+
+    def suggest_uniform(self, name, low, high):
+        return self.suggest_float(name, low, high)
+
+    def suggest_loguniform(self, name, low, high):
+        return self.suggest_float(name, low, high, log=True)
+
+    def suggest_discrete_uniform(self, name, low, high, q):
+        return self.suggest_float(name, low, high, step=q)
+
+    def report(self, value, step):
+        pass
+
+    def should_prune(self):
+        return False
+
+    def set_user_attr(self, key, value):
+        self.user_attrs[key] = value
+
+    def set_system_attr(self, key, value):
+        self.system_attrs[key] = value
+
+    def _validate(self):
+        if self.state != TrialState.WAITING and self.datetime_start is None:
+            raise ValueError("`datetime_start` is supposed to be set when the trial is not waiting.")
+        if self.state.is_finished() and self.datetime_complete is None and self.state != TrialState.FAIL:
+            pass  # filled in by add_trial
+        if self.state == TrialState.COMPLETE:
+            if self._values is None:
+                raise ValueError("`value` is supposed to be set for a complete trial.")
+            if any(_math.isnan(v) for v in self._values):
+                raise ValueError("`value` is supposed to not be NaN for a complete trial.")
+        if set(self._params) != set(self._distributions):
+            raise ValueError("Inconsistent parameters {} and distributions {}.".format(set(self._params), set(self._distributions)))
+        for name, v in self._params.items():
+            d = self._distributions[name]
+            if not d._contains(d.to_internal_repr(v)):
+                raise ValueError(f"The value {v} of parameter '{name}' isn't contained in the distribution {d}.")
+
+    def __eq__(self, other):
+        return isinstance(other, FrozenTrial) and self.__dict__ == other.__dict__
+
+    def __lt__(self, other):
+        return self.number < other.number
+
+    def __le__(self, other):
+        return self.number <= other.number
+
+    __hash__ = None
+
+    def __repr__(self):
+        return ("FrozenTrial(number={!r}, state={!r}, values={!r}, datetime_start={!r}, datetime_complete={!r}, "
+                "params={!r}, user_attrs={!r}, system_attrs={!r}, intermediate_values={!r}, distributions={!r}, "
+                "trial_id={!r})").format(self.number, self.state, self._values, self.datetime_start, self.datetime_complete,
+                                         self._params, self.user_attrs, self.system_attrs, self.intermediate_values,
+                                         self._distributions, self._trial_id)
+
+
+def create_trial(*, state=TrialState.COMPLETE, value=None, values=None, params=None, distributions=None,
+                 user_attrs=None, system_attrs=None, intermediate_values=None):
+    """A FrozenTrial to pass to ``Study.add_trial`` (``optuna.trial.create_trial``).
+
+    Raises ValueError when a COMPLETE trial has no value or a NaN one, when params and
+    distributions name different parameters, or when a value is outside its distribution.
+    """
+    now = _datetime.datetime.now()
+    state = TrialState(state)
+    t = FrozenTrial(
+        number=-1, state=state, value=value,
+        datetime_start=None if state == TrialState.WAITING else now,
+        datetime_complete=now if state.is_finished() else None,
+        params=params or {}, distributions=distributions or {}, user_attrs=user_attrs or {},
+        system_attrs=system_attrs or {}, intermediate_values=intermediate_values or {}, trial_id=-1, values=values)
+    t._validate()
+    return t
+
+
+class FixedTrial:
+    """A trial with fixed parameters, to run an objective outside a study (``optuna.trial.FixedTrial``)."""
+
+    def __init__(self, params, number=0):
+        self._params = dict(params)
+        self._suggested = {}
+        self._distributions = {}
+        self.user_attrs = {}
+        self.system_attrs = {}
+        self.intermediate_values = {}
+        self.number = number
+        self.datetime_start = _datetime.datetime.now()
+
+    def _fixed(self, name, distribution):
+        if name not in self._params:
+            raise ValueError(f"The value of the parameter '{name}' is not found. Please set it at the construction of the FixedTrial object.")
+        value = self._params[name]
+        if not distribution._contains(distribution.to_internal_repr(value)):
+            _warnings.warn(f"The value {value} of the parameter '{name}' is out of the range of the distribution {distribution}.")
+        self._suggested[name] = value
+        self._distributions[name] = distribution
+        return value
+
+    def suggest_float(self, name, low, high, *, step=None, log=False):
+        return self._fixed(name, _dists.FloatDistribution(low, high, log=log, step=step))
+
+    def suggest_int(self, name, low, high, step=1, log=False):
+        return int(self._fixed(name, _dists.IntDistribution(low, high, log=log, step=step)))
+
+    def suggest_categorical(self, name, choices):
+        return self._fixed(name, _dists.CategoricalDistribution(choices))
+
+    def report(self, value, step):
+        self.intermediate_values[step] = value
+
+    def should_prune(self):
+        return False
+
+    def set_user_attr(self, key, value):
+        self.user_attrs[key] = value
+
+    def set_system_attr(self, key, value):
+        self.system_attrs[key] = value
+
+    @property
+    def params(self):
+        return self._suggested
+
+    @property
+    def distributions(self):
+        return self._distributions
+
+
+#: Optuna's abstract base of Trial / FrozenTrial / FixedTrial, for type annotations.
+BaseTrial = Trial
