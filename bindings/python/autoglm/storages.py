@@ -25,13 +25,12 @@ class InMemoryStorage:
 
 class RetryFailedTrialCallback:
     """Retries a trial whose worker died (no heartbeat for ``grace_period``) up to ``max_retry``
-    times as a new WAITING trial with the same parameters (``None``: no limit is not offered;
-    it means 0 here, see docs/python.md)."""
+    times as a new WAITING trial with the same parameters (``None``: no limit, as Optuna)."""
 
     def __init__(self, max_retry=None, inherit_intermediate_values=False):
         if inherit_intermediate_values:
             raise ValueError("RetryFailedTrialCallback(inherit_intermediate_values=True) is not supported by autoglm")
-        self._max_retry = 0 if max_retry is None else int(max_retry)
+        self._max_retry = 2**31 - 1 if max_retry is None else int(max_retry)
 
     @staticmethod
     def retried_trial_number(trial):

@@ -191,7 +191,10 @@ class Study:
             try:
                 try:
                     result = func(trial)
-                except _exc.TrialPruned:
+                except Exception as e:
+                    # optuna.TrialPruned raised by code written against Optuna counts as well.
+                    if not isinstance(e, _exc.TrialPruned) and type(e).__name__ != "TrialPruned":
+                        raise
                     _record_constraints(constraints_func, trial)
                     return ("pruned", None)
                 values, reason = _to_values(result, n_dir)
