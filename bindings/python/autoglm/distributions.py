@@ -128,6 +128,9 @@ class CategoricalDistribution(BaseDistribution):
     def _attributes(self):
         return {"choices": list(self.choices)}
 
+    def __repr__(self):
+        return f"CategoricalDistribution(choices={self.choices!r})"
+
     def single(self):
         return len(self.choices) == 1
 

@@ -44,3 +44,8 @@ class TrialPruned(AutoGLMError):
 
 #: Optuna 3.1 raises this from storages; kept so that ``except optuna.exceptions.StorageInternalError`` imports.
 StorageInternalError = StorageError
+
+
+class ExperimentalWarning(Warning):
+    """Optuna's warning category for experimental features; kept so that the common
+    ``warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)`` works."""

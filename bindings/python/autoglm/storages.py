@@ -99,3 +99,10 @@ def get_storage(storage):
     if isinstance(storage, str):
         return RDBStorage(storage)
     return storage
+
+
+def fail_stale_trials(study):
+    """Marks FAIL (and retries, per the storage's RetryFailedTrialCallback) the study's RUNNING trials
+    whose worker died or whose heartbeat is older than the grace period, as
+    ``optuna.storages.fail_stale_trials``; ``optimize`` also does it by itself. Returns how many."""
+    return study._core.fail_stale_trials()

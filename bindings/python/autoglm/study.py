@@ -181,12 +181,25 @@ class Study:
         constraints_func = getattr(self.sampler, "constraints_func", None)
         callbacks = list(callbacks or [])
 
-        def stop_with(e):
+        uncaught = set()  # trials whose objective raised an uncaught exception: no callbacks (Optuna)
+
+        def stop_with(e, number=None):
             with errors_lock:
                 errors.append(e)
+                if number is not None:
+                    uncaught.add(number)
             self._core.stop()
 
         def run(core_trial):
+            # Never raises: an exception from outside the objective (gc_after_trial's collect, a
+            # Ctrl-C between statements) would otherwise stop the study silently in the engine.
+            try:
+                return run_trial(core_trial)
+            except BaseException as e:  # noqa: B036
+                stop_with(e, core_trial.number)
+                return ("stop", _traceback.format_exc())
+
+        def run_trial(core_trial):
             trial = Trial(self, core_trial)
             try:
                 try:
@@ -206,7 +219,7 @@ class Study:
                 tb = _traceback.format_exc()
                 if isinstance(e, catch) and isinstance(e, Exception):
                     return ("fail", tb)
-                stop_with(e)
+                stop_with(e, trial.number)
                 return ("stop", tb)
             finally:
                 trial._finish()
@@ -217,18 +230,52 @@ class Study:
             try:
                 frozen = FrozenTrial._from_core(d)
                 self._log_finished(frozen)
+                if isinstance(self.sampler, _samplers.GridSampler) and self._grid_exhausted():
+                    self._core.stop()  # Optuna's GridSampler.after_trial stops the study
+                with errors_lock:
+                    if frozen.number in uncaught:
+                        return
                 for cb in callbacks:
                     cb(self, frozen)
             except BaseException as e:  # noqa: B036
                 stop_with(e)
 
         try:
-            self._core.optimize(run, n_trials, None if timeout is None else float(timeout), int(n_jobs), on_done)
+            args = (run, n_trials, None if timeout is None else float(timeout), int(n_jobs), on_done)
+            if int(n_jobs) > 1 and _threading.current_thread() is _threading.main_thread():
+                _optimize_interruptibly(self._core, args, stop_with)
+            else:
+                self._core.optimize(*args)
         finally:
             with self._optimize_lock:
                 self._optimizing = False
         if errors:
             raise errors[0]
+
+    def _grid_exhausted(self):
+        """Whether every point of the GridSampler's grid has a finished trial (Optuna stops then)."""
+        space = self.sampler._options["search_space"]
+        names = sorted(space)
+        size = 1
+        for n in names:
+            size *= len(space[n])
+        if self._core.n_trials(["COMPLETE", "PRUNED", "FAIL"]) < size:
+            return False  # cheap count first: reading every trial after each one is quadratic
+
+        def key(v):  # 1 and 1.0 are one grid value (suggest_float returns floats), True is not 1
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                return ("number", float(v))
+            return (type(v).__name__, v)
+
+        allowed = {n: {key(v) for v in space[n]} for n in names}
+        seen = set()
+        for t in self.get_trials():
+            if not t.state.is_finished() or not all(n in t.params for n in names):
+                continue
+            point = tuple(key(t.params[n]) for n in names)
+            if all(k in allowed[n] for n, k in zip(names, point)):
+                seen.add(point)
+        return len(seen) >= size
 
     def _log_finished(self, t):
         if t.state == TrialState.FAIL:
@@ -266,42 +313,65 @@ class Study:
     def tell(self, trial, values=None, state=None, skip_if_finished=False):
         """Finishes ``trial`` (a Trial from ask, or its number) and returns its FrozenTrial.
 
-        ``state`` None means COMPLETE with ``values`` (a float or one per direction). A value that
-        is NaN, not a number or of the wrong count makes the trial FAIL with a UserWarning, as in
-        Optuna. PRUNED takes the last intermediate value. Raises ValueError for values given with
-        PRUNED/FAIL, none with COMPLETE, or a non-finished state; UpdateFinishedTrialError (a
+        ``state`` None means COMPLETE with ``values`` (a float or one per direction); then missing
+        values, or a value that is NaN, not a number or of the wrong count, make the trial FAIL
+        with a UserWarning, as in Optuna 3.1 (with ``state=TrialState.COMPLETE`` they raise
+        ValueError). PRUNED takes the last intermediate value. Raises ValueError for values given
+        with PRUNED/FAIL, none with COMPLETE, a non-finished state or an unknown trial number,
+        TypeError for a ``trial`` that is neither a trial nor a number; UpdateFinishedTrialError (a
         ValueError) when the trial already finished, unless ``skip_if_finished``.
         """
-        number = trial.number if isinstance(trial, (Trial, FrozenTrial)) else int(trial)
-        if state is None:
-            if values is None:
+        if isinstance(trial, (Trial, FrozenTrial)):
+            number = trial.number
+        elif hasattr(trial, "__index__") and not isinstance(trial, bool):
+            number = int(trial)
+        else:
+            raise TypeError("Trial must be a trial object or trial number.")
+        # Optuna 3.1: with state=None, missing or bad values FAIL the trial with a warning; with an
+        # explicit state they raise ValueError.
+        implicit = state is None
+        if not implicit:
+            state = TrialState(state)
+            if state == TrialState.COMPLETE and values is None:
                 raise ValueError("No values were told. Values are required when state is TrialState.COMPLETE.")
-            state = TrialState.COMPLETE
-        state = TrialState(state)
-        if state == TrialState.COMPLETE and values is None:
-            raise ValueError("No values were told. Values are required when state is TrialState.COMPLETE.")
-        if state in (TrialState.PRUNED, TrialState.FAIL) and values is not None:
-            raise ValueError("Values were told. Values cannot be specified when state is TrialState.PRUNED or TrialState.FAIL.")
-        if not state.is_finished():
-            raise ValueError(f"Cannot tell with state {state!r}.")
-        if skip_if_finished:
-            current = self._trial(number)
-            if current.state.is_finished():
-                _logger.info(f"Skipped telling trial {number} with values {values} and state {state!r} since trial "
-                             f"was already finished. Finished trial has values {current.values} and state {current.state!r}.")
-                return current
-        vals = []
-        if state == TrialState.COMPLETE:
-            vals, reason = _to_values(values, len(self._directions))
-            if reason is not None:
-                self._core.set_trial_system_attr(number, "fail_reason", reason)
-                state, vals = TrialState.FAIL, []
-                _warnings.warn(reason)
-        if state in (TrialState.COMPLETE, TrialState.PRUNED):
-            constraints_func = getattr(self.sampler, "constraints_func", None)
-            if constraints_func is not None:
-                _record_constraints(constraints_func, trial if isinstance(trial, Trial) else None, self, number)
-        frozen = FrozenTrial._from_core(self._core.tell(number, state.name, vals))
+            if state in (TrialState.PRUNED, TrialState.FAIL) and values is not None:
+                raise ValueError("Values were told. Values cannot be specified when state is TrialState.PRUNED or TrialState.FAIL.")
+            if not state.is_finished():
+                raise ValueError(f"Cannot tell with state {state!r}.")
+        try:
+            if skip_if_finished:
+                current = self._trial(number)
+                if current.state.is_finished():
+                    _logger.info(f"Skipped telling trial {number} with values {values} and state {state!r} since trial "
+                                 f"was already finished. Finished trial has values {current.values} and state {current.state!r}.")
+                    return current
+            vals = []
+            if implicit or state == TrialState.COMPLETE:
+                state = TrialState.COMPLETE
+                if values is None:
+                    vals, reason = None, "The value None could not be cast to float."
+                else:
+                    vals, reason = _to_values(values, len(self._directions))
+                if reason is None and not implicit:
+                    bad = [v for v in vals if _math.isnan(v)]
+                    if bad:
+                        reason = f"The value {bad[0]} is not acceptable."
+                    elif len(vals) != len(self._directions):
+                        reason = (f"The number of the values {len(vals)} did not match the number of the objectives "
+                                  f"{len(self._directions)}.")
+                if reason is not None:
+                    if not implicit:
+                        raise ValueError(reason)
+                    self._core.set_trial_system_attr(number, "fail_reason", reason)
+                    state, vals = TrialState.FAIL, []
+                    _warnings.warn(reason)
+            if state in (TrialState.COMPLETE, TrialState.PRUNED):
+                constraints_func = getattr(self.sampler, "constraints_func", None)
+                if constraints_func is not None:
+                    _record_constraints(constraints_func, trial if isinstance(trial, Trial) else None, self, number)
+            frozen = FrozenTrial._from_core(self._core.tell(number, state.name, vals))
+        except _exc.NotFoundError:
+            raise ValueError(f"Cannot tell for trial with number {number} since it has not been created.") from None
         if state == TrialState.COMPLETE and frozen.state == TrialState.FAIL:
             _warnings.warn(str(frozen.system_attrs.get("fail_reason", "the values were refused")))
         if isinstance(trial, Trial):
@@ -333,7 +403,9 @@ class Study:
 
     def add_trial(self, trial):
         """Adds a finished (or WAITING) FrozenTrial, e.g. from ``create_trial``; the sampler learns
-        from it like any other trial. Raises ValueError when it is inconsistent."""
+        from it like any other trial; an Optuna FrozenTrial is converted (to migrate a study). Raises
+        ValueError when it is inconsistent."""
+        trial = _as_frozen(trial)
         trial._validate()
         self._core.add_trial(trial._to_core())
 
@@ -388,6 +460,52 @@ class Study:
         if not multi_index:
             df.columns = ["_".join(str(p) for p in col if p != "") for col in order] if order else []
         return df
+
+
+def _as_frozen(trial):
+    """``trial`` as this package's FrozenTrial: ours as it is, or one built from an Optuna FrozenTrial
+    (the same attribute names; distributions through Optuna's JSON form: name + ``_asdict()``)."""
+    if isinstance(trial, FrozenTrial):
+        return trial
+    from . import distributions as _dists
+    dists = {name: d if isinstance(d, _dists.BaseDistribution)
+             else _dists._from_dict({"name": type(d).__name__, "attributes": d._asdict()})
+             for name, d in trial.distributions.items()}
+    return FrozenTrial(number=trial.number, state=TrialState[trial.state.name], value=None, values=trial.values,
+                       datetime_start=trial.datetime_start, datetime_complete=trial.datetime_complete,
+                       params=trial.params, distributions=dists, user_attrs=trial.user_attrs,
+                       system_attrs=trial.system_attrs, intermediate_values=trial.intermediate_values,
+                       trial_id=getattr(trial, "_trial_id", -1))
+
+
+def _optimize_interruptibly(core, args, stop_with):
+    """Runs the engine's optimize loop on a helper thread while the main thread waits in Python.
+
+    With several jobs every objective runs on an engine thread, so a main thread blocked in C++
+    (GIL released) would never run Python's SIGINT handler: Ctrl-C would wait for the whole study.
+    Here the main thread waits in short joins; a KeyboardInterrupt there stops the study (no new
+    trial; the running ones finish, as Optuna's thread pool does) and is re-raised afterwards."""
+    outcome = []
+    done = _threading.Event()  # not Thread.join: a join interrupted by a signal may mark the thread dead
+
+    def target():
+        try:
+            core.optimize(*args)
+        except BaseException as e:  # noqa: B036 - handed to the main thread
+            outcome.append(e)
+        finally:
+            done.set()
+
+    worker = _threading.Thread(target=target, name="autoglm-optimize", daemon=True)
+    worker.start()
+    while not done.is_set():
+        try:
+            done.wait(0.1)
+        except KeyboardInterrupt as e:
+            stop_with(e)
+    worker.join()
+    if outcome:
+        raise outcome[0]
 
 
 def _same_value(a, b):
@@ -448,17 +566,22 @@ def create_study(*, storage=None, sampler=None, pruner=None, study_name=None, di
     StudyDirection; default minimize). ``sampler``: default TPESampler, NSGAIISampler with several
     directions. ``pruner``: default MedianPruner (none with several directions; any other pruner is
     refused there). Raises DuplicatedStudyError when the name exists and not ``load_if_exists``,
-    ConfigError when an existing study's directions differ, ValueError for both or bad directions.
+    ConfigError when an existing study's directions differ from ones given (given none, it keeps
+    its own), ValueError for both or bad directions.
     """
     if direction is not None and directions is not None:
         raise ValueError("Specify only one of `direction` and `directions`.")
+    core_storage, policy = _storages._resolve(storage)
+    if directions is None and direction is None and load_if_exists and study_name:
+        # Nothing asked for: an existing study keeps its stored directions (as Optuna loads it).
+        directions = next((d["directions"] for d in core_storage.study_summaries() if d["study_name"] == study_name),
+                          None)
     if directions is None:
         directions = ["minimize" if direction is None else direction]
     names = [_direction_name(d) for d in directions]
     if not names:
         raise ValueError("The number of objectives must be greater than 0.")
     sampler, pruner = _sampler_and_pruner(sampler, pruner, len(names))
-    core_storage, policy = _storages._resolve(storage)
     core = _core.Study.create(core_storage, study_name or "", names, sampler._spec(),
                               None if pruner is None else pruner._spec(), bool(load_if_exists))
     return _wrap(core, sampler, pruner, policy)
@@ -521,10 +644,13 @@ def get_all_study_names(storage):
 
 
 def copy_study(*, from_study_name, from_storage, to_storage, to_study_name=None):
-    """Copies a study's trials and user attributes into another storage (e.g. memory -> SQLite)."""
+    """Copies a study's trials, user and system attributes into another storage (e.g. memory ->
+    SQLite), as Optuna does (a study `autoglm tune` started keeps its stored config)."""
     src = load_study(study_name=from_study_name, storage=from_storage)
     dst = create_study(study_name=to_study_name or from_study_name, storage=to_storage,
                        directions=src.directions, sampler=src.sampler)
+    for k, v in src.system_attrs.items():
+        dst.set_system_attr(k, v)
     for k, v in src.user_attrs.items():
         dst.set_user_attr(k, v)
     for t in src.get_trials():

@@ -81,14 +81,17 @@ class Trial:
 
     def suggest_uniform(self, name, low, high):
         """Deprecated in Optuna 3: ``suggest_float(name, low, high)``."""
+        _deprecated("suggest_uniform")
         return self.suggest_float(name, low, high)
 
     def suggest_loguniform(self, name, low, high):
         """Deprecated in Optuna 3: ``suggest_float(name, low, high, log=True)``."""
+        _deprecated("suggest_loguniform")
         return self.suggest_float(name, low, high, log=True)
 
     def suggest_discrete_uniform(self, name, low, high, q):
         """Deprecated in Optuna 3: ``suggest_float(name, low, high, step=q)``."""
+        _deprecated("suggest_discrete_uniform")
         return self.suggest_float(name, low, high, step=q)
 
     def _suggest(self, name, distribution):
@@ -110,7 +113,13 @@ class Trial:
         step = _as_int(step, "step")
         if step < 0:
             raise ValueError(f"The `step` argument is {step} but cannot be negative.")
+        reported = self.__dict__.setdefault("_reported_steps", set())
+        if step in reported:
+            # Optuna's warning; the engine keeps the first value.
+            _warnings.warn(f"The reported value is ignored because this `step` {step} is already reported.")
+            return
         self._core.report(value, step)
+        reported.add(step)
 
     def should_prune(self):
         """Whether the study's pruner says this trial should stop now (raise TrialPruned then)."""
@@ -128,10 +137,14 @@ class Trial:
         self._core.set_system_attr(key, value)
 
     def _snapshot(self):
+        if isinstance(self._core, _FinishedCore):  # read-only attributes keep working (from storage)
+            return self.study._trial(self._number)
         return FrozenTrial._from_core(self._core.snapshot())
 
     @property
     def params(self):
+        if isinstance(self._core, _FinishedCore):
+            return self._snapshot().params
         return self._core.params()
 
     @property
@@ -157,12 +170,29 @@ class Trial:
         return f"Trial(number={self._number})"
 
 
+def _naive_local(dt):
+    """The engine takes naive local datetimes (as it returns them): convert an aware one."""
+    if dt is not None and dt.tzinfo is not None and dt.utcoffset() is not None:
+        return dt.astimezone().replace(tzinfo=None)
+    return dt
+
+
+def _deprecated(name):
+    # Optuna 3.1 warns the same way (FutureWarning) for its deprecated suggest_* methods.
+    _warnings.warn(f"{name} has been deprecated in v3.0.0. This feature will be removed in v6.0.0. "
+                   "See https://github.com/optuna/optuna/releases/tag/v3.0.0. "
+                   "Use :func:`~optuna.trial.Trial.suggest_float` instead.", FutureWarning, stacklevel=3)
+
+
 def _as_int(v, what):
     if isinstance(v, bool) or not hasattr(v, "__index__"):
         if isinstance(v, float) and v.is_integer():
             return int(v)
         raise TypeError(f"`{what}` must be an int, got {v!r}")
-    return int(v)
+    v = int(v)
+    if not -2**63 <= v < 2**63:  # the engine's integers are 64-bit
+        raise ValueError(f"`{what}` = {v} is outside the 64-bit integer range the engine supports")
+    return v
 
 
 class FrozenTrial:
@@ -218,8 +248,8 @@ class FrozenTrial:
             "user_attrs": self.user_attrs,
             "system_attrs": self.system_attrs,
             "intermediate_values": self.intermediate_values,
-            "datetime_start": self.datetime_start,
-            "datetime_complete": self.datetime_complete,
+            "datetime_start": _naive_local(self.datetime_start),
+            "datetime_complete": _naive_local(self.datetime_complete),
         }
 
     @property

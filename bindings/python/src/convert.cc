@@ -30,10 +30,18 @@ ParamValue param_from_py(py::handle h, const std::string& what) {
   if (h.is_none()) return std::monostate{};
   if (py::isinstance<py::bool_>(h)) return h.cast<bool>();
   if (py::isinstance<py::str>(h)) return h.cast<std::string>();
-  if (py::isinstance<py::int_>(h)) return h.cast<int64_t>();
   if (py::isinstance<py::float_>(h)) return h.cast<double>();
-  // numpy scalars and other number-likes: integers through __index__, reals through __float__.
-  if (py::hasattr(h, "__index__")) return py::int_(py::reinterpret_borrow<py::object>(h)).cast<int64_t>();
+  // numpy.bool_ has __index__ but is a bool, not the integer 0 / 1.
+  if (py::hasattr(h, "dtype") && py::str(h.attr("dtype").attr("kind")).cast<std::string>() == "b")
+    return PyObject_IsTrue(h.ptr()) == 1;
+  // Python ints, numpy integers and other number-likes through __index__, reals through __float__.
+  if (py::isinstance<py::int_>(h) || py::hasattr(h, "__index__")) {
+    try {
+      return py::int_(py::reinterpret_borrow<py::object>(h)).cast<int64_t>();
+    } catch (const py::cast_error&) {
+      throw ConfigError(what + " is an integer outside the 64-bit range; use a str or a float");
+    }
+  }
   if (py::hasattr(h, "__float__")) return py::float_(py::reinterpret_borrow<py::object>(h)).cast<double>();
   throw ConfigError(what + " must be None, bool, int, float or str; got " + type_name(h));
 }
@@ -71,7 +79,14 @@ nlohmann::json py_to_json(py::handle h, const std::string& what) {
       throw ConfigError(what + " is an integer outside the 64-bit range; store it as a str");
     }
   }
-  if (py::isinstance<py::float_>(h)) return h.cast<double>();
+  if (py::isinstance<py::float_>(h)) {
+    const double v = h.cast<double>();
+    // JSON has no NaN or infinity (nlohmann would store null): refuse rather than lose the value.
+    if (!std::isfinite(v))
+      throw ConfigError(what + " holds " + std::string(std::isnan(v) ? "NaN" : (v > 0 ? "inf" : "-inf")) +
+                        ", which JSON cannot represent; store it as a str (or None)");
+    return v;
+  }
   if (py::isinstance<py::list>(h) || py::isinstance<py::tuple>(h)) {
     nlohmann::json out = nlohmann::json::array();
     for (py::handle e : h) out.push_back(py_to_json(e, what));

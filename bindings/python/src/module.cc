@@ -99,21 +99,26 @@ py::dict attrs_to_py(const std::map<std::string, nlohmann::json>& attrs) {
 /// `on_done(frozen_dict)` is called after each finished trial, with the GIL held.
 void optimize(Study& study, const py::function& run, std::optional<int> n_trials, std::optional<double> timeout,
               int n_jobs, const py::object& on_done) {
+  // A Python error the package's wrappers did not catch themselves (e.g. a KeyboardInterrupt
+  // delivered before the wrapper's try block): the trial FAILs, no new trial starts, and the
+  // error is raised from optimize. GUARDED_BY the GIL.
+  std::optional<py::error_already_set> py_error;
   OptimizeOptions options;
   options.n_trials = n_trials;
   options.timeout_seconds = timeout;
   options.n_jobs = n_jobs;
   if (!on_done.is_none()) {
-    options.callbacks.push_back([&on_done](Study&, const FrozenTrial& done) {
+    options.callbacks.push_back([&on_done, &py_error, &study](Study&, const FrozenTrial& done) {
       py::gil_scoped_acquire gil;
       try {
         on_done(frozen_to_py(done));
       } catch (py::error_already_set& e) {
-        throw std::runtime_error(e.what());  // the package's hook catches its own errors
+        if (!py_error) py_error = e;
+        study.stop();
       }
     });
   }
-  MultiObjective objective = [&run, &study](Trial& trial) -> std::vector<double> {
+  MultiObjective objective = [&run, &study, &py_error](Trial& trial) -> std::vector<double> {
     std::string kind, reason;
     std::vector<double> values;
     {
@@ -126,6 +131,7 @@ void optimize(Study& study, const py::function& run, std::optional<int> n_trials
       } catch (py::error_already_set& e) {
         kind = "stop";
         reason = e.what();
+        if (!py_error) py_error = e;
       }
     }
     if (kind == "ok") return values;
@@ -133,8 +139,11 @@ void optimize(Study& study, const py::function& run, std::optional<int> n_trials
     if (kind == "stop") study.stop();
     throw std::runtime_error(reason);
   };
-  py::gil_scoped_release release;
-  study.optimize(objective, options);
+  {
+    py::gil_scoped_release release;
+    study.optimize(objective, options);
+  }
+  if (py_error) throw *py_error;
 }
 
 ImportanceOptions importance_options(const std::string& evaluator, const std::optional<std::vector<std::string>>& params,
