@@ -148,7 +148,7 @@ def test_ask_fixed_distributions(study):
     assert t.distributions == fixed
     study.tell(t, 1.0)
     with pytest.raises(ValueError):
-        study.ask(fixed_distributions={"bad": FloatDistribution(0, 1, step=0.3)})
+        study.ask(fixed_distributions={"bad": FloatDistribution(0.1, 1, log=True, step=0.1)})
 
 
 def test_ask_takes_enqueued_trials_first(study):

@@ -290,3 +290,23 @@ def test_python_and_cli_run_one_study_at_the_same_time(tmp_path, autoglm_bin):
     for t in from_cli:
         assert sum(1 for o in trials if o.datetime_start < t.datetime_start) < 20 + 2
     assert "COMPLETE" in out
+
+
+def test_autoglm_cancel_stops_a_python_optimize_and_a_new_optimize_lifts_it(tmp_path, cli):
+    url = f"sqlite:///{tmp_path / 'cancel.db'}"
+    s = autoglm.create_study(storage=url, study_name="cancel", sampler=autoglm.samplers.RandomSampler(seed=0))
+    cancelled = []
+
+    def objective(trial):
+        if trial.number == 3:
+            cli("cancel", "--study", "cancel", "--storage", url)  # another process asks the study to stop
+            cancelled.append(trial.number)
+        return trial.suggest_float("x", 0, 1)
+
+    s.optimize(objective, n_trials=50)
+    assert cancelled == [3]
+    assert len(s.trials) == 4 and all(t.state == TrialState.COMPLETE for t in s.trials)
+    assert s.system_attrs["stop_requested"] is True
+    # Like `autoglm tune`, a new optimize is a request to run again: the stop is lifted.
+    s.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
+    assert len(s.trials) == 6 and s.system_attrs["stop_requested"] is False

@@ -150,13 +150,9 @@ def test_same_name_twice(study):
      "parameter 'b': log scale needs low > 0, got low = 0; use a positive lower bound or drop log"),
     (lambda t: t.suggest_float("c", 0.1, 1, log=True, step=0.1),
      "parameter 'c': step and log cannot be combined; drop one of them"),
-    (lambda t: t.suggest_float("d", 0, 1, step=0.3),
-     "parameter 'd': step 0.3 does not divide the range [0, 1]; choose a step such that (high - low) / step is a "
-     "whole number"),
     (lambda t: t.suggest_int("e", 0, 10, log=True),
      "parameter 'e': log scale needs low >= 1, got low = 0; use a positive lower bound or drop log"),
     (lambda t: t.suggest_int("f", 5, 1), "parameter 'f': low (5) is greater than high (1); swap the bounds"),
-    (lambda t: t.suggest_int("g", 0, 10, step=3), "parameter 'g': step 3 does not divide the range [0, 10]"),
     (lambda t: t.suggest_categorical("h", []), "parameter 'h': choices are empty; list at least one choice"),
 ])
 def test_invalid_ranges_raise_engine_message(study, call, message):
@@ -167,6 +163,21 @@ def test_invalid_ranges_raise_engine_message(study, call, message):
     assert str(info.value).startswith(message)
     # Nothing was recorded for the refused parameter.
     assert t.params == {}
+
+
+def test_step_not_dividing_the_range_lowers_high_with_a_warning(study):
+    # Optuna 3.1's rule: warn, and replace [0, 1] step 0.3 by [0, 0.9] (ints: [0, 10] step 3 by [0, 9]).
+    t = study.ask()
+    with pytest.warns(UserWarning, match=r"It will be replaced by \[0.0, 0.9\]"):
+        v = t.suggest_float("d", 0, 1, step=0.3)
+    with pytest.warns(UserWarning, match=r"It will be replaced by \[0, 9\]"):
+        n = t.suggest_int("g", 0, 10, step=3)
+    d = t.distributions
+    assert d["d"] == FloatDistribution(0, 0.9, step=0.3) and d["d"].high == 0.9
+    assert d["g"] == IntDistribution(0, 9, step=3)
+    assert min(abs(v - k * 0.3) for k in range(4)) < 1e-9 and n in (0, 3, 6, 9)
+    with pytest.warns(UserWarning):
+        assert FloatDistribution(0, 1, step=0.3).high == 0.9
 
 
 def test_report_and_intermediate_values(study):

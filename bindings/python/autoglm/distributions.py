@@ -7,8 +7,28 @@ representation (what the objective sees) and an internal one (a float: the value
 index of a categorical choice), as in Optuna; the JSON form is Optuna's
 (``{"name": "FloatDistribution", "attributes": {...}}``), shared with the CLI and the storage.
 """
+import decimal as _decimal
 import json as _json
 import math as _math
+import warnings as _warnings
+
+
+def _adjust_discrete_high(low, high, step):
+    """Optuna's rule for a step that does not divide the range: warn and lower ``high`` to the
+    last point of the grid (so [0, 1] with step 0.3 becomes [0, 0.9])."""
+    if isinstance(step, int) and isinstance(low, int) and isinstance(high, int):
+        r = high - low
+        if step <= 0 or r % step == 0:
+            return high
+        adjusted = r // step * step + low
+    else:
+        d_low, d_high, d_step = (_decimal.Decimal(str(v)) for v in (low, high, step))
+        if d_step <= 0 or (d_high - d_low) % d_step == 0:
+            return high
+        adjusted = float((d_high - d_low) // d_step * d_step + d_low)
+    _warnings.warn(f"The distribution is specified by [{low}, {high}] and step={step}, but the range is not "
+                   f"divisible by `step`. It will be replaced by [{low}, {adjusted}].")
+    return adjusted
 
 
 class BaseDistribution:
@@ -54,6 +74,8 @@ class FloatDistribution(BaseDistribution):
             raise ValueError(f"The `low` value must be larger than 0 for a log distribution (low={low}, high={high}).")
         if self.step is not None and self.step <= 0:
             raise ValueError(f"The `step` value must be non-zero positive value, but step={step}.")
+        if self.step is not None and self.low <= self.high:
+            self.high = float(_adjust_discrete_high(self.low, self.high, self.step))
 
     def _attributes(self):
         return {"low": self.low, "high": self.high, "log": self.log, "step": self.step}
@@ -97,6 +119,8 @@ class IntDistribution(BaseDistribution):
             raise ValueError(f"The `low` value must be equal to or greater than 1 for a log distribution (low={low}, high={high}).")
         if self.step <= 0:
             raise ValueError(f"The `step` value must be non-zero positive value, but step={step}.")
+        if self.low <= self.high:
+            self.high = _adjust_discrete_high(self.low, self.high, self.step)
 
     def _attributes(self):
         return {"low": self.low, "high": self.high, "log": self.log, "step": self.step}

@@ -25,6 +25,8 @@ from . import storages as _storages
 from .trial import FrozenTrial, Trial, TrialState
 
 _logger = _logging.get_logger(__name__)
+#: Study system attr set by `autoglm cancel` (src/cli/cli.h kStopRequestedAttr); optimize honours it.
+_STOP_REQUESTED = "stop_requested"
 
 
 class StudyDirection(_enum.Enum):
@@ -175,6 +177,10 @@ class Study:
             if self._optimizing:
                 raise RuntimeError("Nested optimize() call is not allowed.")
             self._optimizing = True
+        if self._core.system_attrs().get(_STOP_REQUESTED) is True:
+            # As `autoglm tune`: a new optimize is a request to run again, so lift `autoglm cancel`'s stop.
+            _logger.warning(f"Study '{self.study_name}' had a stop requested by `autoglm cancel`; cleared it.")
+            self._core.set_system_attr(_STOP_REQUESTED, False)
         errors = []
         errors_lock = _threading.Lock()
         n_dir = len(self._directions)
@@ -232,6 +238,9 @@ class Study:
                 self._log_finished(frozen)
                 if isinstance(self.sampler, _samplers.GridSampler) and self._grid_exhausted():
                     self._core.stop()  # Optuna's GridSampler.after_trial stops the study
+                if self._core.system_attrs().get(_STOP_REQUESTED) is True:
+                    _logger.info(f"Study '{self.study_name}' was cancelled (`autoglm cancel`): starting no new trial.")
+                    self._core.stop()
                 with errors_lock:
                     if frozen.number in uncaught:
                         return

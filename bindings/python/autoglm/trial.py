@@ -68,12 +68,21 @@ class Trial:
 
     # ---- suggest ----
     def suggest_float(self, name, low, high, *, step=None, log=False):
-        """A float in [low, high]; ``log``: sampled in log space; ``step``: on the grid low + k*step."""
-        return self._core.suggest_float(name, float(low), float(high), None if step is None else float(step), bool(log))
+        """A float in [low, high]; ``log``: sampled in log space; ``step``: on the grid low + k*step
+        (a step that does not divide the range lowers ``high`` to the grid, with a warning, as Optuna)."""
+        low, high = float(low), float(high)
+        if step is not None:
+            step = float(step)
+            if not log and 0 < step and low <= high:
+                high = float(_dists._adjust_discrete_high(low, high, step))
+        return self._core.suggest_float(name, low, high, step, bool(log))
 
     def suggest_int(self, name, low, high, step=1, log=False):
         """An int in [low, high] (inclusive), on the grid low + k*step; ``log`` needs step 1."""
-        return self._core.suggest_int(name, _as_int(low, "low"), _as_int(high, "high"), _as_int(step, "step"), bool(log))
+        low, high, step = _as_int(low, "low"), _as_int(high, "high"), _as_int(step, "step")
+        if step > 1 and low <= high:
+            high = _dists._adjust_discrete_high(low, high, step)
+        return self._core.suggest_int(name, low, high, step, bool(log))
 
     def suggest_categorical(self, name, choices):
         """One of ``choices`` (a sequence of None / bool / int / float / str)."""
