@@ -204,7 +204,58 @@ def _as_int(v, what):
     return v
 
 
-class FrozenTrial:
+class _FixedParams:
+    """suggest_* answered from fixed parameters (FrozenTrial's own, FixedTrial's given ones).
+    Subclasses provide ``_fixed_value(name)`` (raises ValueError when absent) and may record
+    what was suggested in ``_on_suggest``."""
+
+    _kind = "trial"
+
+    def _fixed(self, name, distribution):
+        value = self._fixed_value(name)
+        if value is _MISSING:
+            raise ValueError(f"The value of the parameter '{name}' is not found. "
+                             f"Please set it at the construction of the {self._kind} object.")
+        if not distribution._contains(distribution.to_internal_repr(value)):
+            _warnings.warn(f"The value {value} of the parameter '{name}' is out of the range of the distribution {distribution}.")
+        self._on_suggest(name, value, distribution)
+        return value
+
+    def _on_suggest(self, name, value, distribution):
+        pass
+
+    def suggest_float(self, name, low, high, *, step=None, log=False):
+        return self._fixed(name, _dists.FloatDistribution(low, high, log=log, step=step))
+
+    def suggest_int(self, name, low, high, step=1, log=False):
+        return int(self._fixed(name, _dists.IntDistribution(low, high, log=log, step=step)))
+
+    def suggest_categorical(self, name, choices):
+        return self._fixed(name, _dists.CategoricalDistribution(choices))
+
+    def suggest_uniform(self, name, low, high):
+        return self.suggest_float(name, low, high)
+
+    def suggest_loguniform(self, name, low, high):
+        return self.suggest_float(name, low, high, log=True)
+
+    def suggest_discrete_uniform(self, name, low, high, q):
+        return self.suggest_float(name, low, high, step=q)
+
+    def should_prune(self):
+        return False
+
+    def set_user_attr(self, key, value):
+        self.user_attrs[key] = value
+
+    def set_system_attr(self, key, value):
+        self.system_attrs[key] = value
+
+
+_MISSING = object()
+
+
+class FrozenTrial(_FixedParams):
     """An immutable snapshot of a trial (``optuna.trial.FrozenTrial``).
 
     Fields: ``number``, ``state`` (TrialState), ``value`` / ``values`` (objective values; for a
@@ -308,44 +359,13 @@ class FrozenTrial:
         return max(self.intermediate_values) if self.intermediate_values else None
 
     # A FrozenTrial answers suggest_* with its own parameters (Optuna's behaviour).
-    def _fixed(self, name, distribution):
-        if name not in self._params:
-            raise ValueError(f"The value of the parameter '{name}' is not found. Please set it at the construction of the FrozenTrial object.")
-        value = self._params[name]
-        internal = distribution.to_internal_repr(value)
-        if not distribution._contains(internal):
-            _warnings.warn(f"The value {value} of the parameter '{name}' is out of the range of the distribution {distribution}.")
-        return value
+    _kind = "FrozenTrial"
 
-    def suggest_float(self, name, low, high, *, step=None, log=False):
-        return self._fixed(name, _dists.FloatDistribution(low, high, log=log, step=step))
-
-    def suggest_int(self, name, low, high, step=1, log=False):
-        return int(self._fixed(name, _dists.IntDistribution(low, high, log=log, step=step)))
-
-    def suggest_categorical(self, name, choices):
-        return self._fixed(name, _dists.CategoricalDistribution(choices))
-
-    def suggest_uniform(self, name, low, high):
-        return self.suggest_float(name, low, high)
-
-    def suggest_loguniform(self, name, low, high):
-        return self.suggest_float(name, low, high, log=True)
-
-    def suggest_discrete_uniform(self, name, low, high, q):
-        return self.suggest_float(name, low, high, step=q)
+    def _fixed_value(self, name):
+        return self._params.get(name, _MISSING)
 
     def report(self, value, step):
         pass
-
-    def should_prune(self):
-        return False
-
-    def set_user_attr(self, key, value):
-        self.user_attrs[key] = value
-
-    def set_system_attr(self, key, value):
-        self.system_attrs[key] = value
 
     def _validate(self):
         if self.state != TrialState.WAITING and self.datetime_start is None:
@@ -402,7 +422,7 @@ def create_trial(*, state=TrialState.COMPLETE, value=None, values=None, params=N
     return t
 
 
-class FixedTrial:
+class FixedTrial(_FixedParams):
     """A trial with fixed parameters, to run an objective outside a study (``optuna.trial.FixedTrial``)."""
 
     def __init__(self, params, number=0):
@@ -415,36 +435,17 @@ class FixedTrial:
         self.number = number
         self.datetime_start = _datetime.datetime.now()
 
-    def _fixed(self, name, distribution):
-        if name not in self._params:
-            raise ValueError(f"The value of the parameter '{name}' is not found. Please set it at the construction of the FixedTrial object.")
-        value = self._params[name]
-        if not distribution._contains(distribution.to_internal_repr(value)):
-            _warnings.warn(f"The value {value} of the parameter '{name}' is out of the range of the distribution {distribution}.")
+    _kind = "FixedTrial"
+
+    def _fixed_value(self, name):
+        return self._params.get(name, _MISSING)
+
+    def _on_suggest(self, name, value, distribution):
         self._suggested[name] = value
         self._distributions[name] = distribution
-        return value
-
-    def suggest_float(self, name, low, high, *, step=None, log=False):
-        return self._fixed(name, _dists.FloatDistribution(low, high, log=log, step=step))
-
-    def suggest_int(self, name, low, high, step=1, log=False):
-        return int(self._fixed(name, _dists.IntDistribution(low, high, log=log, step=step)))
-
-    def suggest_categorical(self, name, choices):
-        return self._fixed(name, _dists.CategoricalDistribution(choices))
 
     def report(self, value, step):
         self.intermediate_values[step] = value
-
-    def should_prune(self):
-        return False
-
-    def set_user_attr(self, key, value):
-        self.user_attrs[key] = value
-
-    def set_system_attr(self, key, value):
-        self.system_attrs[key] = value
 
     @property
     def params(self):
