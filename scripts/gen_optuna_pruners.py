@@ -120,6 +120,25 @@ HISTORIES = [
                                                     "reduction_factor": 4},
          direction="maximize", seed=24, n_trials=50, n_workers=4, steps="consecutive", max_steps=64,
          variable_length=True, sequential_start=True, fail=0.05, stubborn=0.1),
+    # ---- ThresholdPruner
+    dict(id="threshold-upper-interval-minimize",
+         pruner={"name": "threshold", "upper": 1.1, "n_warmup_steps": 4, "interval_steps": 2},
+         direction="minimize", seed=41, n_trials=20, n_workers=3, steps="consecutive", max_steps=20, nan=0.03),
+    dict(id="threshold-lower-sparse-maximize", pruner={"name": "threshold", "lower": -0.9},
+         direction="maximize", seed=42, n_trials=20, n_workers=2, steps=("sparse", 0.6), max_steps=25,
+         stubborn=0.2),
+    dict(id="threshold-both-minimize", pruner={"name": "threshold", "lower": 0.3, "upper": 1.5},
+         direction="minimize", seed=43, n_trials=20, n_workers=4, steps="consecutive", max_steps=15,
+         inf=0.03, repeat=0.05),
+    # ---- PatientPruner
+    dict(id="patient-alone-minimize", pruner={"name": "patient", "patience": 2},
+         direction="minimize", seed=51, n_trials=20, n_workers=3, steps="consecutive", max_steps=25,
+         nan=0.05, stubborn=0.2),
+    dict(id="patient-median-maximize",
+         pruner={"name": "patient", "patience": 3, "min_delta": 0.02,
+                 "wrapped_pruner": {"name": "median", "n_startup_trials": 2}},
+         direction="maximize", seed=52, n_trials=30, n_workers=4, steps="consecutive", max_steps=30,
+         quantize=True, fail=0.05),
     # ---- NopPruner
     dict(id="nop-minimize", pruner={"name": "nop"}, direction="minimize", seed=31, n_trials=8,
          n_workers=2, steps="consecutive", max_steps=6, nan=0.1),
@@ -154,6 +173,11 @@ def make_optuna_pruner(spec):
         return optuna.pruners.SuccessiveHalvingPruner(**opts)
     if name == "hyperband":
         return optuna.pruners.HyperbandPruner(**opts)
+    if name == "threshold":
+        return optuna.pruners.ThresholdPruner(**opts)
+    if name == "patient":
+        wrapped = opts.pop("wrapped_pruner", None)
+        return optuna.pruners.PatientPruner(None if wrapped is None else make_optuna_pruner(wrapped), **opts)
     raise ValueError(name)
 
 

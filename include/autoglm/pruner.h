@@ -26,7 +26,8 @@ class Pruner {
 };
 
 /// Builds a pruner from a spec such as {"name": "successive_halving", "reduction_factor": 4}.
-/// Names: "nop" (or "none"), "median", "successive_halving" (alias "asha"), "hyperband".
+/// Names: "nop" (or "none"), "median", "percentile", "successive_halving" (alias "asha"),
+/// "hyperband", "threshold", "patient" (wrapping another pruner spec).
 /// Unknown names / keys throw ConfigError with a did-you-mean suggestion.
 std::unique_ptr<Pruner> make_pruner(const nlohmann::json& spec);
 

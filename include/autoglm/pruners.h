@@ -1,5 +1,5 @@
-// Built-in pruners: NopPruner, PercentilePruner, MedianPruner, SuccessiveHalvingPruner (ASHA)
-// and HyperbandPruner, with Optuna 3.1's decision rules (optuna/pruners/*.py), for minimize and
+// Built-in pruners: NopPruner, PercentilePruner, MedianPruner, SuccessiveHalvingPruner (ASHA),
+// HyperbandPruner, ThresholdPruner and PatientPruner, with Optuna 3.1's decision rules (optuna/pruners/*.py), for minimize and
 // maximize, NaN intermediate values, and PRUNED / FAIL trials in the history.
 //
 // Every pruner here is a pure function of its options and of the history it is shown (the
@@ -47,6 +47,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -195,6 +196,57 @@ class HyperbandPruner final : public Pruner {
   HyperbandPrunerOptions options_;
 };
 
+/// Options of ThresholdPruner (Optuna's ThresholdPruner arguments and defaults).
+struct ThresholdPrunerOptions {
+  /// Prune when the latest intermediate value is below `lower` / above `upper` (either may be
+  /// absent, not both; lower <= upper). E.g. upper = 5.0 on a loss stops diverging runs.
+  std::optional<double> lower;
+  std::optional<double> upper;
+  /// No pruning before this step. Default 0.
+  int64_t n_warmup_steps = 0;
+  /// Check only at steps n_warmup_steps + k * interval_steps (as PercentilePrunerOptions).
+  /// Default 1; must be >= 1.
+  int64_t interval_steps = 1;
+};
+
+/// Prunes a trial whose latest intermediate value leaves [lower, upper] or is NaN (Optuna 3.1's
+/// ThresholdPruner). Needs no other trial. Throws ConfigError for invalid options.
+class ThresholdPruner final : public Pruner {
+ public:
+  explicit ThresholdPruner(ThresholdPrunerOptions options);
+  bool prune(const StudyView& study, const FrozenTrial& trial) override;
+  std::string name() const override { return "threshold"; }
+
+ private:
+  ThresholdPrunerOptions options_;
+};
+
+/// Options of PatientPruner (Optuna's PatientPruner arguments and defaults).
+struct PatientPrunerOptions {
+  /// Reports without improvement tolerated (>= 0): the trial's best value over its last
+  /// patience + 1 reports is compared with its best value before them.
+  int patience = 0;
+  /// Tolerance (>= 0): the trial counts as stalled only when that recent best is worse than the
+  /// earlier best by more than min_delta. Default 0.
+  double min_delta = 0.0;
+};
+
+/// Patience (Optuna 3.1's PatientPruner): once the best intermediate value of a trial's last
+/// `patience` + 1 reports (NaN values ignored) is worse than its best before them by more than
+/// `min_delta`, the `wrapped` pruner decides (or the trial is pruned when there is none);
+/// otherwise it is not pruned. Needs more than patience + 1 reports. Throws ConfigError for
+/// invalid options.
+class PatientPruner final : public Pruner {
+ public:
+  PatientPruner(std::unique_ptr<Pruner> wrapped, PatientPrunerOptions options);
+  bool prune(const StudyView& study, const FrozenTrial& trial) override;
+  std::string name() const override { return "patient"; }
+
+ private:
+  std::unique_ptr<Pruner> wrapped_;  // may be null
+  PatientPrunerOptions options_;
+};
+
 /// CRC-32 (ISO-HDLC / zlib / Python binascii.crc32) of `bytes`.
 uint32_t crc32(std::string_view bytes);
 
@@ -207,5 +259,11 @@ std::unique_ptr<Pruner> make_median_pruner(const nlohmann::json& options);
 std::unique_ptr<Pruner> make_percentile_pruner(const nlohmann::json& options);
 std::unique_ptr<Pruner> make_successive_halving_pruner(const nlohmann::json& options);
 std::unique_ptr<Pruner> make_hyperband_pruner(const nlohmann::json& options);
+/// {"lower", "upper", "n_warmup_steps", "interval_steps"}; lower or upper required.
+std::unique_ptr<Pruner> make_threshold_pruner(const nlohmann::json& options);
+/// {"patience" (required), "min_delta", "wrapped_pruner": a pruner spec or null}; the wrapped
+/// pruner is built by `make_wrapped` (the registry passes make_pruner).
+std::unique_ptr<Pruner> make_patient_pruner(const nlohmann::json& options,
+                                            const std::function<std::unique_ptr<Pruner>(const nlohmann::json&)>& make_wrapped);
 
 }  // namespace autoglm

@@ -52,17 +52,6 @@ double nan_percentile(std::vector<double> values, double percentile) {
   return a + diff * gamma;
 }
 
-/// Optuna's _is_first_in_interval_step: true when no earlier report of the trial lies at or
-/// after the most recent pruning-check step n_warmup_steps + k * interval_steps <= step.
-bool is_first_in_interval_step(int64_t step, const std::map<int64_t, double>& intermediate_values,
-                               int64_t n_warmup_steps, int64_t interval_steps) {
-  const int64_t nearest_lower_pruning_step = (step - n_warmup_steps) / interval_steps * interval_steps + n_warmup_steps;
-  int64_t second_last_step = -1;
-  for (const auto& [s, v] : intermediate_values)
-    if (s != step && s > second_last_step) second_last_step = s;
-  return second_last_step < nearest_lower_pruning_step;
-}
-
 }  // namespace
 
 PercentilePruner::PercentilePruner(PercentilePrunerOptions options, const char* registered_name) : options_(options) {
@@ -90,7 +79,7 @@ bool PercentilePruner::prune(const StudyView& study, const FrozenTrial& trial) {
   if (trial.intermediate_values.empty()) return false;
   const int64_t step = trial.intermediate_values.rbegin()->first;
   if (step < options_.n_warmup_steps) return false;
-  if (!is_first_in_interval_step(step, trial.intermediate_values, options_.n_warmup_steps, options_.interval_steps))
+  if (!pruner_detail::is_first_in_interval_step(step, trial.intermediate_values, options_.n_warmup_steps, options_.interval_steps))
     return false;
 
   const StudyDirection direction = study.direction();

@@ -1,8 +1,10 @@
-// Private helpers for pruner option validation: one message format for the constructors and for
-// the make_*_pruner factories ("pruner 'NAME': option 'KEY' PROBLEM; FIX"), the same as
-// OptionReader::fail produces.
+// Private helpers of the pruners: one message format for option validation in the constructors
+// and the make_*_pruner factories ("pruner 'NAME': option 'KEY' PROBLEM; FIX", the same as
+// OptionReader::fail produces), and Optuna's interval-step rule.
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -17,5 +19,16 @@ namespace autoglm::pruner_detail {
 
 /// Shortest text that reads back as `v` (e.g. "25", "12.5", "-1").
 inline std::string str(double v) { return nlohmann::json(v).dump(); }
+
+/// Optuna's _is_first_in_interval_step: true when no earlier report of the trial lies at or
+/// after the most recent pruning-check step n_warmup_steps + k * interval_steps <= step.
+inline bool is_first_in_interval_step(int64_t step, const std::map<int64_t, double>& intermediate_values,
+                                      int64_t n_warmup_steps, int64_t interval_steps) {
+  const int64_t nearest_lower_pruning_step = (step - n_warmup_steps) / interval_steps * interval_steps + n_warmup_steps;
+  int64_t second_last_step = -1;
+  for (const auto& [s, v] : intermediate_values)
+    if (s != step && s > second_last_step) second_last_step = s;
+  return second_last_step < nearest_lower_pruning_step;
+}
 
 }  // namespace autoglm::pruner_detail

@@ -92,6 +92,8 @@ void register_builtins() {
     register_pruner("successive_halving", make_successive_halving_pruner);
     register_pruner("asha", make_successive_halving_pruner);
     register_pruner("hyperband", make_hyperband_pruner);
+    register_pruner("threshold", make_threshold_pruner);
+    register_pruner("patient", [](const nlohmann::json& o) { return make_patient_pruner(o, make_pruner); });
   });
 }
 

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "autoglm/pruner.h"
 #include "autoglm/pruners.h"
 #include "autoglm/study_view.h"
 
@@ -40,16 +41,8 @@ double decode(const json& v) {
   return 0.0;
 }
 
-std::unique_ptr<Pruner> make(const json& spec) {
-  const std::string name = spec.at("name");
-  if (name == "nop") return make_nop_pruner(spec);
-  if (name == "median") return make_median_pruner(spec);
-  if (name == "percentile") return make_percentile_pruner(spec);
-  if (name == "successive_halving") return make_successive_halving_pruner(spec);
-  if (name == "hyperband") return make_hyperband_pruner(spec);
-  ADD_FAILURE() << "unknown pruner " << name;
-  return make_nop_pruner(json::object());
-}
+/// The pruner of a history's spec, through the registry as a config would build it.
+std::unique_ptr<Pruner> make(const json& spec) { return make_pruner(spec); }
 
 struct ReplayResult {
   int decisions = 0;

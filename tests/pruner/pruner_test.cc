@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "autoglm/error.h"
+#include "autoglm/pruner.h"
 #include "autoglm/pruners.h"
 #include "autoglm/study_view.h"
 
@@ -358,6 +359,46 @@ TEST(HyperbandPruner, AutoMaxResourceWaitsForACompletedTrial) {
   FrozenTrial t = make_trial(1, TrialState::RUNNING, {{0, kNaN}, {1, kNaN}, {2, kNaN}});
   HistoryView view("s", {StudyDirection::MINIMIZE}, {make_trial(0, TrialState::RUNNING, {{0, 1.0}}), t});
   EXPECT_FALSE(p.prune(view, t));
+}
+
+TEST(ThresholdPruner, PrunesOutsideTheBoundsAndOnNaN) {
+  ThresholdPruner p(ThresholdPrunerOptions{.lower = 0.1, .upper = 2.0, .n_warmup_steps = 1});
+  HistoryView view("s", {StudyDirection::MINIMIZE}, {});
+  EXPECT_FALSE(p.prune(view, make_trial(0, TrialState::RUNNING, {{0, 5.0}})));  // warm-up
+  EXPECT_TRUE(p.prune(view, make_trial(0, TrialState::RUNNING, {{0, 1.0}, {1, 5.0}})));
+  EXPECT_TRUE(p.prune(view, make_trial(0, TrialState::RUNNING, {{0, 1.0}, {1, 0.05}})));
+  EXPECT_TRUE(p.prune(view, make_trial(0, TrialState::RUNNING, {{0, 1.0}, {1, kNaN}})));
+  EXPECT_FALSE(p.prune(view, make_trial(0, TrialState::RUNNING, {{0, 1.0}, {1, 2.0}})));  // bounds inclusive
+}
+
+TEST(PatientPruner, WaitsForPatienceThenAsksTheWrappedPruner) {
+  PatientPruner alone(nullptr, PatientPrunerOptions{.patience = 2});
+  HistoryView view("s", {StudyDirection::MINIMIZE}, {});
+  // Best before the last 3 reports is 1.0; the last 3 stay above it: stalled.
+  EXPECT_TRUE(alone.prune(view, make_trial(0, TrialState::RUNNING, {{0, 1.0}, {1, 1.2}, {2, 1.1}, {3, 1.05}})));
+  EXPECT_FALSE(alone.prune(view, make_trial(0, TrialState::RUNNING, {{0, 1.0}, {1, 1.2}, {2, 0.9}, {3, 1.3}})));
+  EXPECT_FALSE(alone.prune(view, make_trial(0, TrialState::RUNNING, {{0, 1.0}, {1, 1.2}, {2, 1.3}})));  // too few
+  PatientPruner wrapped(std::make_unique<NopPruner>(), PatientPrunerOptions{.patience = 2});
+  EXPECT_FALSE(wrapped.prune(view, make_trial(0, TrialState::RUNNING, {{0, 1.0}, {1, 1.2}, {2, 1.1}, {3, 1.05}})));
+  // min_delta tolerates a best that got worse by less than it (Optuna: best_before + min_delta < best_after).
+  const FrozenTrial slightly_worse = make_trial(0, TrialState::RUNNING, {{0, 1.0}, {1, 1.2}, {2, 1.05}});
+  EXPECT_TRUE(PatientPruner(nullptr, PatientPrunerOptions{.patience = 1}).prune(view, slightly_worse));
+  EXPECT_FALSE(PatientPruner(nullptr, PatientPrunerOptions{.patience = 1, .min_delta = 0.1}).prune(view, slightly_worse));
+}
+
+TEST(ThresholdAndPatientPruners, RefuseBadOptionsNamingThem) {
+  EXPECT_THAT(error_of([] { make_pruner(json{{"name", "threshold"}}); }),
+              HasSubstr("pruner 'threshold': option 'lower' or 'upper' is required"));
+  EXPECT_THAT(error_of([] { make_pruner(json{{"name", "threshold"}, {"lower", 2.0}, {"upper", 1.0}}); }),
+              HasSubstr("option 'lower' (2.0) must not exceed 'upper' (1.0)"));
+  EXPECT_THAT(error_of([] { make_pruner(json{{"name", "patient"}}); }),
+              HasSubstr("pruner 'patient': option 'patience' is required"));
+  EXPECT_THAT(error_of([] { make_pruner(json{{"name", "patient"}, {"patience", -1}}); }),
+              HasSubstr("option 'patience' cannot be negative"));
+  EXPECT_THAT(error_of([] { make_pruner(json{{"name", "patient"}, {"patience", 1}, {"wrapped_pruner", "medain"}}); }),
+              HasSubstr("unknown pruner 'medain'; did you mean 'median'?"));
+  EXPECT_EQ(make_pruner(json{{"name", "patient"}, {"patience", 1}, {"wrapped_pruner", {{"name", "median"}}}})->name(),
+            "patient");
 }
 
 TEST(Crc32, MatchesZlib) {

@@ -242,3 +242,39 @@ def test_pruners_by_optuna_names(pruner):
     else:
         assert n_pruned > 0
     assert sum(t.state == TrialState.COMPLETE for t in s.trials) + n_pruned == 20
+
+
+def test_threshold_and_patient_pruners_by_optuna_names():
+    # A diverging run is stopped by ThresholdPruner as soon as its loss exceeds the bound.
+    s = autoglm.create_study(pruner=autoglm.pruners.ThresholdPruner(upper=3.0))
+
+    def diverging(trial):
+        for step in range(10):
+            trial.report(1.0 + step, step)
+            if trial.should_prune():
+                raise autoglm.TrialPruned()
+        return 0.0
+
+    s.optimize(diverging, n_trials=2)
+    assert [t.state for t in s.trials] == [TrialState.PRUNED] * 2
+    assert all(t.last_step == 3 for t in s.trials)  # 4.0 > 3.0 at step 3
+    # PatientPruner without a wrapped pruner: a plateau longer than the patience is pruned.
+    p = autoglm.create_study(pruner=autoglm.pruners.PatientPruner(None, patience=2))
+
+    def plateau(trial):
+        for step, v in enumerate([3.0, 2.0, 1.0, 1.5, 1.4, 1.3, 1.2]):
+            trial.report(v, step)
+            if trial.should_prune():
+                raise autoglm.TrialPruned()
+        return 1.0
+
+    p.optimize(plateau, n_trials=1)
+    assert p.trials[0].state == TrialState.PRUNED and p.trials[0].last_step == 5
+    # Wrapped: the median pruner decides once the patience ran out (no completed trial yet: keep).
+    w = autoglm.create_study(pruner=autoglm.pruners.PatientPruner(autoglm.pruners.MedianPruner(), patience=2))
+    w.optimize(plateau, n_trials=1)
+    assert w.trials[0].state == TrialState.COMPLETE
+    with pytest.raises(TypeError):
+        autoglm.pruners.ThresholdPruner()
+    with pytest.raises(ValueError, match="option 'patience' cannot be negative"):
+        autoglm.create_study(pruner=autoglm.pruners.PatientPruner(None, patience=-1))

@@ -64,3 +64,29 @@ class HyperbandPruner(BasePruner):
     def __init__(self, min_resource=1, max_resource="auto", reduction_factor=3, bootstrap_count=0):
         super().__init__(min_resource=min_resource, max_resource=max_resource, reduction_factor=reduction_factor,
                          bootstrap_count=bootstrap_count)
+
+
+class ThresholdPruner(BasePruner):
+    """Prunes when the latest intermediate value is below ``lower``, above ``upper`` or NaN
+    (after ``n_warmup_steps``, every ``interval_steps``)."""
+
+    _name = "threshold"
+
+    def __init__(self, lower=None, upper=None, n_warmup_steps=0, interval_steps=1):
+        if lower is None and upper is None:
+            raise TypeError("Either lower or upper must be specified.")
+        super().__init__(lower=None if lower is None else float(lower), upper=None if upper is None else float(upper),
+                         n_warmup_steps=n_warmup_steps, interval_steps=interval_steps)
+
+
+class PatientPruner(BasePruner):
+    """Lets ``wrapped_pruner`` (or, when None, always) prune only a trial whose best value over its
+    last ``patience`` + 1 reports is worse than its earlier best by more than ``min_delta``."""
+
+    _name = "patient"
+
+    def __init__(self, wrapped_pruner, patience, min_delta=0.0):
+        if wrapped_pruner is not None and not isinstance(wrapped_pruner, BasePruner):
+            raise TypeError(f"wrapped_pruner must be one of autoglm.pruners or None; got {type(wrapped_pruner).__name__}")
+        super().__init__(patience=patience, min_delta=float(min_delta),
+                         wrapped_pruner=None if wrapped_pruner is None else wrapped_pruner._spec())
