@@ -317,3 +317,24 @@ def test_add_trials_from_an_optuna_study(sqlite_url):
     # The migrated study goes on in autoglm, its sampler learning from the imported trials.
     target.optimize(lambda t: objective(t) if t.number != 3 else 0.0, n_trials=2)
     assert len(target.trials) == 10
+
+
+def test_trials_are_read_incrementally_and_see_other_writers(tmp_path):
+    url = f"sqlite:///{tmp_path / 'inc.db'}"
+    a = autoglm.create_study(storage=url, study_name="inc", sampler=autoglm.samplers.RandomSampler(seed=0))
+    b = autoglm.load_study(storage=url, study_name="inc")
+    a.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
+    assert len(b.trials) == 3
+    running = b.ask()  # RUNNING, seen by both
+    b.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
+    assert [t.number for t in a.trials] == [0, 1, 2, 3, 4, 5]
+    assert a.trials[3].state == TrialState.RUNNING
+    b.tell(running, 0.5)  # finished by the other object: the cached view of `a` follows
+    assert a.trials[3].state == TrialState.COMPLETE and a.trials[3].value == 0.5
+    assert [t.number for t in a.get_trials(states=(TrialState.RUNNING,))] == []
+    # deepcopy=True (default): modifying a returned trial does not change later answers.
+    first = a.trials[0]
+    first.params["x"] = 42.0
+    first.user_attrs["k"] = 1
+    assert a.trials[0].params["x"] != 42.0 and "k" not in a.trials[0].user_attrs
+    assert a.get_trials(deepcopy=False)[0] is a.get_trials(deepcopy=False)[0]

@@ -27,6 +27,8 @@ from .trial import FrozenTrial, Trial, TrialState
 _logger = _logging.get_logger(__name__)
 #: Study system attr set by `autoglm cancel` (src/cli/cli.h kStopRequestedAttr); optimize honours it.
 _STOP_REQUESTED = "stop_requested"
+#: Finished trials read from the storage per round trip (Study._finished_trials).
+_FINISHED_BATCH = 10000
 
 
 class StudyDirection(_enum.Enum):
@@ -78,6 +80,9 @@ class Study:
         self.pruner = pruner
         self._optimize_lock = _threading.Lock()
         self._optimizing = False
+        self._finished_lock = _threading.Lock()
+        self._finished = {}  # GUARDED_BY(_finished_lock): number -> FrozenTrial, finished trials read so far
+        self._finish_cursor = 0  # GUARDED_BY(_finished_lock): storage finish sequence read up to
 
     # ---- identity ----
     @property
@@ -130,9 +135,37 @@ class Study:
 
     def get_trials(self, deepcopy=True, states=None):
         """All trials ordered by number, or only those in ``states`` (an iterable of TrialState).
-        Each call reads the storage; the returned objects are fresh copies either way."""
-        names = None if states is None else [TrialState(s).name for s in states]
-        return [FrozenTrial._from_core(d) for d in self._core.trials(names)]
+
+        Finished trials never change, so they are read once (incrementally, by the storage's
+        finish sequence, which also sees trials other processes finish) and kept; each call reads
+        only the RUNNING and WAITING trials again. ``deepcopy=True`` (default) returns objects
+        whose fields can be modified without affecting later calls; ``deepcopy=False`` returns
+        the kept objects themselves (do not modify them), as Optuna."""
+        wanted = None if states is None else {TrialState(s) for s in states}
+        unfinished_states = [s.name for s in (TrialState.RUNNING, TrialState.WAITING) if wanted is None or s in wanted]
+        # Unfinished first: a trial finishing in between is then found among the finished ones.
+        unfinished = [FrozenTrial._from_core(d) for d in self._core.trials(unfinished_states)] if unfinished_states else []
+        finished = self._finished_trials()
+        by_number = {}
+        if wanted is None or any(s.is_finished() for s in wanted):
+            for number, t in finished.items():
+                if wanted is None or t.state in wanted:
+                    by_number[number] = t
+        for t in unfinished:
+            if t.number not in finished:
+                by_number[t.number] = t
+        trials = [by_number[n] for n in sorted(by_number)]
+        return [t._copy() for t in trials] if deepcopy else trials
+
+    def _finished_trials(self):
+        """number -> FrozenTrial of every finished trial, brought up to date from the storage."""
+        with self._finished_lock:
+            while True:
+                batch, self._finish_cursor = self._core.finished_after(self._finish_cursor, _FINISHED_BATCH)
+                for d in batch:
+                    self._finished[d["number"]] = FrozenTrial._from_core(d)
+                if len(batch) < _FINISHED_BATCH:
+                    return dict(self._finished)
 
     @property
     def user_attrs(self):
@@ -388,9 +421,9 @@ class Study:
         return frozen
 
     def _trial(self, number):
-        for d in self._core.trials(None):
-            if d["number"] == number:
-                return FrozenTrial._from_core(d)
+        for t in self.get_trials(deepcopy=False):
+            if t.number == number:
+                return t._copy()
         raise _exc.NotFoundError(f"study '{self.study_name}' has no trial number {number}")
 
     def enqueue_trial(self, params, user_attrs=None, skip_if_exists=False):

@@ -299,6 +299,19 @@ class FrozenTrial(_FixedParams):
         t._trial_id = d["trial_id"]
         return t
 
+    def _copy(self):
+        """A copy whose containers (params, attrs, values...) are its own; the values inside
+        user/system attrs are shared."""
+        t = FrozenTrial.__new__(FrozenTrial)
+        t.__dict__.update(self.__dict__)
+        t._values = None if self._values is None else list(self._values)
+        t._params = dict(self._params)
+        t._distributions = dict(self._distributions)
+        t.user_attrs = dict(self.user_attrs)
+        t.system_attrs = dict(self.system_attrs)
+        t.intermediate_values = dict(self.intermediate_values)
+        return t
+
     def _to_core(self):
         return {
             "state": self.state.name,

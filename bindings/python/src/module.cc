@@ -332,6 +332,16 @@ PYBIND11_MODULE(_core, m) {
           },
           "states"_a = py::none())
       .def(
+          "finished_after",
+          [](Study& s, int64_t after_sequence, int limit) {
+            int64_t last = after_sequence;
+            auto trials = nogil([&] {
+              return s.storage().get_finished_trials_after(s.study_id(), after_sequence, limit, &last);
+            });
+            return py::make_tuple(trials_to_py(trials), last);
+          },
+          "after_sequence"_a, "limit"_a)
+      .def(
           "n_trials",
           [](Study& s, const std::optional<std::vector<std::string>>& states) {
             std::optional<std::vector<TrialState>> st;
