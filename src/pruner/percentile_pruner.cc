@@ -62,12 +62,7 @@ PercentilePruner::PercentilePruner(PercentilePrunerOptions options, const char* 
   if (options_.n_startup_trials < 0)
     pruner_detail::invalid(what, "n_startup_trials", "cannot be negative, got " + std::to_string(options_.n_startup_trials) +
                                                          "; use 0 to prune from the first completed trial on");
-  if (options_.n_warmup_steps < 0)
-    pruner_detail::invalid(what, "n_warmup_steps", "cannot be negative, got " + std::to_string(options_.n_warmup_steps) +
-                                                       "; use 0 for no warm-up");
-  if (options_.interval_steps < 1)
-    pruner_detail::invalid(what, "interval_steps", "must be at least 1, got " + std::to_string(options_.interval_steps) +
-                                                       "; use 1 to check at every step");
+  pruner_detail::validate_warmup_interval(what, options_.n_warmup_steps, options_.interval_steps);
   if (options_.n_min_trials < 1)
     pruner_detail::invalid(what, "n_min_trials", "must be at least 1, got " + std::to_string(options_.n_min_trials));
 }

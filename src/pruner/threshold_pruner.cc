@@ -18,12 +18,7 @@ ThresholdPruner::ThresholdPruner(ThresholdPrunerOptions options) : options_(opti
   if (options_.lower && options_.upper && *options_.lower > *options_.upper)
     pruner_detail::invalid(what, "lower", "(" + pruner_detail::str(*options_.lower) + ") must not exceed 'upper' (" +
                                               pruner_detail::str(*options_.upper) + ")");
-  if (options_.n_warmup_steps < 0)
-    pruner_detail::invalid(what, "n_warmup_steps", "cannot be negative, got " + std::to_string(options_.n_warmup_steps) +
-                                                       "; use 0 for no warm-up");
-  if (options_.interval_steps < 1)
-    pruner_detail::invalid(what, "interval_steps", "must be at least 1, got " + std::to_string(options_.interval_steps) +
-                                                       "; use 1 to check at every step");
+  pruner_detail::validate_warmup_interval(what, options_.n_warmup_steps, options_.interval_steps);
 }
 
 bool ThresholdPruner::prune(const StudyView& study, const FrozenTrial& trial) {
