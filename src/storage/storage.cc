@@ -83,7 +83,13 @@ std::shared_ptr<Storage> open_storage(const std::string& url, const StorageOpenO
     return std::make_shared<InMemoryStorage>();
   }
 
-  if (auto path = sqlite_path_from_url(url)) return std::make_shared<SQLiteStorage>(*path, options);
+  if (auto path = sqlite_path_from_url(url)) {
+    // SQLAlchemy passes "?timeout=30" on to its driver; here it would become part of the file name.
+    if (scheme_of(url) == "sqlite" && path->find_first_of("?#") != std::string::npos)
+      throw ConfigError("storage URL '" + url + "': query options (?...) and fragments (#...) are not supported for SQLite " +
+                        "(busy waits are retried by the engine); write sqlite:///" + path->substr(0, path->find_first_of("?#")));
+    return std::make_shared<SQLiteStorage>(*path, options);
+  }
 
   const std::string shown = storage_internal::redact_url(url);
   const std::string scheme = scheme_of(url);

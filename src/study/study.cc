@@ -4,6 +4,7 @@
 #include <cmath>
 #include <exception>
 #include <random>
+#include <system_error>
 #include <thread>
 
 #include <csignal>
@@ -254,6 +255,9 @@ FrozenTrial Study::tell_id_(int64_t id, TrialState state, const std::vector<doub
   if (is_finished(t.state))
     throw UpdateFinishedTrialError("trial " + std::to_string(trial_number) + " of study '" + study_name_ +
                                    "' is already " + to_string(t.state) + "; a finished trial cannot change");
+  if (t.state == TrialState::WAITING)
+    throw ConfigError("trial " + std::to_string(trial_number) + " of study '" + study_name_ +
+                      "' is WAITING (enqueued, not started); ask() starts it before it can be told");
   std::vector<double> vals;
   std::string fail_reason;
   if (state == TrialState::COMPLETE) {
@@ -355,11 +359,20 @@ void Study::optimize(const MultiObjective& objective, const OptimizeOptions& opt
     }
   };
 
-  if (options.n_jobs == 1) {
+  // No more threads than trials to run.
+  const int n_threads = options.n_trials ? std::max(1, std::min(options.n_jobs, *options.n_trials)) : options.n_jobs;
+  if (n_threads == 1) {
     worker();
   } else {
     std::vector<std::thread> threads;
-    for (int i = 0; i < options.n_jobs; ++i) threads.emplace_back(worker);
+    try {
+      for (int i = 0; i < n_threads; ++i) threads.emplace_back(worker);
+    } catch (const std::system_error& e) {
+      stop_requested_ = true;  // the started workers finish their trial and return
+      for (auto& t : threads) t.join();
+      throw Error("optimize: could not start " + std::to_string(n_threads) + " worker threads (" + e.what() +
+                  " after " + std::to_string(threads.size()) + "); use a smaller n_jobs");
+    }
     for (auto& t : threads) t.join();
   }
   if (error) std::rethrow_exception(error);

@@ -182,7 +182,7 @@ def test_nested_optimize_raises(study):
         study.optimize(lambda t: 1.0, n_trials=1)
         return 1.0
 
-    with pytest.raises(RuntimeError, match="Nested"):
+    with pytest.raises(RuntimeError, match="optimize is already running on this Study object"):
         study.optimize(objective, n_trials=3)
     assert states(study) == [TrialState.FAIL]
     # The flag was reset: a new call works.
@@ -411,3 +411,61 @@ def test_median_pruner_uses_best_so_far_of_the_trial():
     never_good.report(5.0, 0)
     never_good.report(2.5, 1)
     assert never_good.should_prune() is True
+
+
+def test_qa_round_misuse_gets_clear_errors(study, tmp_path):
+    # tell() of a trial that optimize runs, from inside its objective.
+    def tells_itself(trial):
+        study.tell(trial, 5.0)
+        return 1.0
+
+    with pytest.raises(RuntimeError, match="is run by optimize, which tells it"):
+        study.optimize(tells_itself, n_trials=1)
+    assert states(study) == [TrialState.FAIL]
+    # tell() of a trial asked from another study of the same storage.
+    other = autoglm.create_study(storage=study._core.storage, study_name="other")
+    foreign = other.ask()
+    mine = study.ask()
+    with pytest.raises(ValueError, match="belongs to study 'other'"):
+        study.tell(foreign, 1.0)
+    assert study.tell(mine, 2.0).state == TrialState.COMPLETE
+    assert other.trials[0].state == TrialState.RUNNING
+    # A WAITING (enqueued) trial cannot be told; it keeps its fixed params for the next ask().
+    study.enqueue_trial({"x": 0.5})
+    waiting = study.trials[-1].number
+    with pytest.raises(ValueError, match="is WAITING"):
+        study.tell(waiting, 1.0)
+    t = study.ask()
+    assert t.number == waiting and t.suggest_float("x", 0, 1) == 0.5
+    study.tell(t, 0.5)
+    # A value float() overflows fails its trial; the study goes on.
+    study.optimize(lambda t: 10**400, n_trials=2)
+    assert states(study)[-2:] == [TrialState.FAIL, TrialState.FAIL]
+    assert "could not be cast to float" in study.trials[-1].system_attrs["fail_reason"]
+    # Argument types: numpy ints are counts; strings and floats are not; many jobs are capped at n_trials.
+    np = pytest.importorskip("numpy")
+    study.optimize(lambda t: 1.0, n_trials=np.int64(1), n_jobs=100000)
+    for bad in ("2", 2.5, True):
+        with pytest.raises(TypeError):
+            study.optimize(lambda t: 1.0, n_trials=1, n_jobs=bad)
+    with pytest.raises(ValueError, match="timeout must be >= 0"):
+        study.optimize(lambda t: 1.0, n_trials=1, timeout=float("nan"))
+    with pytest.raises(ValueError, match="32 bits"):
+        study.optimize(lambda t: 1.0, n_trials=2**40)
+    with pytest.raises(ValueError, match="has not been created"):
+        study.tell(2**70, 1.0)
+    # A self-referencing attr is refused with a message instead of crashing the interpreter.
+    a = []
+    a.append(a)
+    with pytest.raises(ValueError, match="nested deeper than"):
+        study.set_user_attr("loop", a)
+    # catch=(BaseException,) catches KeyboardInterrupt too (Optuna 3.1).
+    def interrupted(trial):
+        raise KeyboardInterrupt
+
+    study.optimize(interrupted, n_trials=2, catch=(BaseException,))
+    assert states(study)[-2:] == [TrialState.FAIL, TrialState.FAIL]
+    # A SQLite URL with a query string is refused rather than becoming part of the file name.
+    with pytest.raises(ValueError, match="query options"):
+        autoglm.create_study(storage=f"sqlite:///{tmp_path / 'q.db'}?timeout=30")
+    assert not list(tmp_path.iterdir())

@@ -132,6 +132,16 @@ TEST(SQLiteStorage, NonDatabaseFileRefusedAndLeftAlone) {
   EXPECT_EQ(read_file(path), content);
 }
 
+TEST(SQLiteStorage, UrlQueryOptionsRefusedWithoutCreatingAFile) {
+  TempDir dir;
+  for (const std::string tail : {"?timeout=30", "#frag"}) {
+    const std::string msg = message_of<ConfigError>([&] { open_storage("sqlite:///" + dir.file("q.db") + tail); });
+    EXPECT_TRUE(contains(msg, "query options (?...) and fragments (#...) are not supported")) << msg;
+    EXPECT_TRUE(contains(msg, "write sqlite:///" + dir.file("q.db"))) << msg;
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
+}
+
 TEST(SQLiteStorage, ForeignSQLiteDatabaseRefusedAndLeftAlone) {
   TempDir dir;
   const std::string path = dir.file("other.db");

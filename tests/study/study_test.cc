@@ -127,6 +127,26 @@ TEST(Study, EnqueuedTrialsRunFirstWithFixedParams) {
   EXPECT_EQ(trials[0].params.count("n"), 1u);  // not fixed: sampled normally
 }
 
+TEST(Study, AWaitingTrialCannotBeToldAndKeepsItsParams) {
+  auto study = memory_study();
+  study->enqueue_trial({{"x", 0.25}});
+  try {
+    study->tell(0, TrialState::COMPLETE, {1.0});
+    ADD_FAILURE() << "tell of a WAITING trial was accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("is WAITING (enqueued, not started); ask() starts it"), std::string::npos) << e.what();
+  }
+  Trial t = study->ask();
+  EXPECT_EQ(t.number(), 0);
+  EXPECT_DOUBLE_EQ(t.suggest_float("x", 0.0, 1.0), 0.25);
+}
+
+TEST(Study, ManyJobsAreCappedAtTheTrialCount) {
+  auto study = memory_study();
+  study->optimize([](Trial& t) { return t.suggest_float("x", 0.0, 1.0); }, {.n_trials = 3, .n_jobs = 1000000});
+  EXPECT_EQ(study->trials().size(), 3u);
+}
+
 TEST(Study, ObjectiveErrorsFailTheTrialAndTheStudyGoesOn) {
   auto study = memory_study();
   int calls = 0;

@@ -61,8 +61,23 @@ def _to_values(result, n):
             if n > 1 and hasattr(result, "__iter__"):
                 return [float(v) for v in result], None
             raise
-    except (TypeError, ValueError):
-        return None, f"The value {result!r} could not be cast to float."
+    except (TypeError, ValueError, OverflowError):
+        return None, f"The value {_short_repr(result)} could not be cast to float."
+
+
+def _short_repr(v, limit=80):
+    r = repr(v)
+    return r if len(r) <= limit else r[:limit] + "..."
+
+
+def _count(v, what):
+    """An int-like ``v`` (int, numpy integer) as int; TypeError otherwise (bools refused)."""
+    if isinstance(v, bool) or not hasattr(v, "__index__"):
+        raise TypeError(f"{what} must be an int or None, got {v!r}")
+    v = v.__index__()
+    if not -2**31 <= v < 2**31:
+        raise ValueError(f"{what} must fit in 32 bits, got {v}")
+    return v
 
 
 class Study:
@@ -204,11 +219,19 @@ class Study:
         catch = _catch_tuple(catch)
         if n_jobs == -1:
             n_jobs = _os.cpu_count() or 1
-        if n_trials is not None and (isinstance(n_trials, bool) or not isinstance(n_trials, int)):
-            raise TypeError(f"n_trials must be an int or None, got {n_trials!r}")
+        if n_trials is not None:
+            n_trials = _count(n_trials, "n_trials")
+        n_jobs = _count(n_jobs, "n_jobs")
+        if timeout is not None:
+            if isinstance(timeout, (str, bytes)):
+                raise TypeError(f"timeout must be a number of seconds or None, got {timeout!r}")
+            timeout = float(timeout)
+            if not timeout >= 0:
+                raise ValueError(f"timeout must be >= 0 seconds, got {timeout}")
         with self._optimize_lock:
             if self._optimizing:
-                raise RuntimeError("Nested optimize() call is not allowed.")
+                raise RuntimeError("optimize is already running on this Study object (nested, or from another "
+                                   "thread); use n_jobs, or one Study object per thread (load_study)")
             self._optimizing = True
         if self._core.system_attrs().get(_STOP_REQUESTED) is True:
             # As `autoglm tune`: a new optimize is a request to run again, so lift `autoglm cancel`'s stop.
@@ -240,6 +263,7 @@ class Study:
 
         def run_trial(core_trial):
             trial = Trial(self, core_trial)
+            trial._run_by_optimize = True
             try:
                 try:
                     result = func(trial)
@@ -256,7 +280,7 @@ class Study:
                 return ("ok", values)
             except BaseException as e:  # noqa: B036 - KeyboardInterrupt also fails the trial, as Optuna
                 tb = _traceback.format_exc()
-                if isinstance(e, catch) and isinstance(e, Exception):
+                if isinstance(e, catch):  # catch=(BaseException,) catches KeyboardInterrupt too, as Optuna
                     return ("fail", tb)
                 stop_with(e, trial.number)
                 return ("stop", tb)
@@ -283,8 +307,8 @@ class Study:
                 stop_with(e)
 
         try:
-            args = (run, n_trials, None if timeout is None else float(timeout), int(n_jobs), on_done)
-            if int(n_jobs) > 1 and _threading.current_thread() is _threading.main_thread():
+            args = (run, n_trials, timeout, n_jobs, on_done)
+            if n_jobs > 1 and _threading.current_thread() is _threading.main_thread():
                 _optimize_interruptibly(self._core, args, stop_with)
             else:
                 self._core.optimize(*args)
@@ -363,10 +387,22 @@ class Study:
         TypeError for a ``trial`` that is neither a trial nor a number; UpdateFinishedTrialError (a
         ValueError) when the trial already finished, unless ``skip_if_finished``.
         """
-        if isinstance(trial, (Trial, FrozenTrial)):
+        if isinstance(trial, Trial):
+            if getattr(trial, "_run_by_optimize", False):
+                raise RuntimeError(f"trial {trial.number} is run by optimize, which tells it when its objective "
+                                   "returns: return the value (or raise TrialPruned) instead of calling tell")
+            other = trial.study
+            if other is not self and (other._study_id != self._study_id or
+                                      other._core.storage.url != self._core.storage.url):
+                raise ValueError(f"trial {trial.number} belongs to study '{other.study_name}', not to "
+                                 f"'{self.study_name}'; tell it with its own study")
+            number = trial.number
+        elif isinstance(trial, FrozenTrial):
             number = trial.number
         elif hasattr(trial, "__index__") and not isinstance(trial, bool):
             number = int(trial)
+            if not 0 <= number < 2**31:
+                raise ValueError(f"Cannot tell for trial with number {number} since it has not been created.")
         else:
             raise TypeError("Trial must be a trial object or trial number.")
         # Optuna 3.1: with state=None, missing or bad values FAIL the trial with a warning; with an
@@ -429,6 +465,9 @@ class Study:
     def enqueue_trial(self, params, user_attrs=None, skip_if_exists=False):
         """Adds a WAITING trial whose parameters are fixed to ``params`` (others are sampled).
         ``skip_if_exists``: do nothing when a trial with the same parameters exists."""
+        for name in params:
+            if not isinstance(name, str):
+                raise TypeError(f"enqueue_trial: parameter names must be str, got {name!r}")
         if skip_if_exists and self._has_params(params):
             _logger.info(f"Trial with params {params} already exists. Skipping enqueue.")
             return
@@ -452,6 +491,7 @@ class Study:
         self._core.add_trial(trial._to_core())
 
     def add_trials(self, trials):
+        """``add_trial`` for each trial of an iterable (a list, a generator...), in order."""
         for t in trials:
             self.add_trial(t)
 
@@ -540,10 +580,17 @@ def _optimize_interruptibly(core, args, stop_with):
 
     worker = _threading.Thread(target=target, name="autoglm-optimize", daemon=True)
     worker.start()
+    interrupted = False
     while not done.is_set():
         try:
             done.wait(0.1)
         except KeyboardInterrupt as e:
+            if interrupted:
+                # A second Ctrl-C: give up waiting for the running trials (as Optuna). They stay
+                # RUNNING until they finish or, if the process exits, a later study fails them as stale.
+                raise
+            interrupted = True
+            _logger.warning("Ctrl-C: starting no new trial; waiting for the running ones (Ctrl-C again to stop now)")
             stop_with(e)
     worker.join()
     if outcome:
@@ -613,6 +660,8 @@ def create_study(*, storage=None, sampler=None, pruner=None, study_name=None, di
     """
     if direction is not None and directions is not None:
         raise ValueError("Specify only one of `direction` and `directions`.")
+    if study_name is not None and not isinstance(study_name, str):
+        raise TypeError(f"study_name must be a str or None, got {study_name!r}")
     core_storage, policy = _storages._resolve(storage)
     if directions is None and direction is None and load_if_exists and study_name:
         # Nothing asked for: an existing study keeps its stored directions (as Optuna loads it).

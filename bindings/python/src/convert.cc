@@ -32,8 +32,11 @@ ParamValue param_from_py(py::handle h, const std::string& what) {
   if (py::isinstance<py::str>(h)) return h.cast<std::string>();
   if (py::isinstance<py::float_>(h)) return h.cast<double>();
   // numpy.bool_ has __index__ but is a bool, not the integer 0 / 1.
-  if (py::hasattr(h, "dtype") && py::str(h.attr("dtype").attr("kind")).cast<std::string>() == "b")
-    return PyObject_IsTrue(h.ptr()) == 1;
+  if (py::hasattr(h, "dtype")) {
+    py::object dtype = h.attr("dtype");  // torch dtypes have no "kind"
+    if (py::hasattr(dtype, "kind") && py::str(dtype.attr("kind")).cast<std::string>() == "b")
+      return PyObject_IsTrue(h.ptr()) == 1;
+  }
   // Python ints, numpy integers and other number-likes through __index__, reals through __float__.
   if (py::isinstance<py::int_>(h) || py::hasattr(h, "__index__")) {
     try {
@@ -68,7 +71,20 @@ py::object json_to_py(const nlohmann::json& j) {
   }
 }
 
-nlohmann::json py_to_json(py::handle h, const std::string& what) {
+namespace {
+/// Deeper values are refused (a self-referencing list or dict would recurse forever).
+constexpr int kMaxJsonDepth = 500;
+
+nlohmann::json py_to_json(py::handle h, const std::string& what, int depth);
+}  // namespace
+
+nlohmann::json py_to_json(py::handle h, const std::string& what) { return py_to_json(h, what, 0); }
+
+namespace {
+nlohmann::json py_to_json(py::handle h, const std::string& what, int depth) {
+  if (depth > kMaxJsonDepth)
+    throw ConfigError(what + " is nested deeper than " + std::to_string(kMaxJsonDepth) +
+                      " levels (a list or dict that contains itself?); store a flat value");
   if (h.is_none()) return nullptr;
   if (py::isinstance<py::bool_>(h)) return h.cast<bool>();
   if (py::isinstance<py::str>(h)) return h.cast<std::string>();
@@ -89,7 +105,7 @@ nlohmann::json py_to_json(py::handle h, const std::string& what) {
   }
   if (py::isinstance<py::list>(h) || py::isinstance<py::tuple>(h)) {
     nlohmann::json out = nlohmann::json::array();
-    for (py::handle e : h) out.push_back(py_to_json(e, what));
+    for (py::handle e : h) out.push_back(py_to_json(e, what, depth + 1));
     return out;
   }
   if (py::isinstance<py::dict>(h)) {
@@ -97,14 +113,15 @@ nlohmann::json py_to_json(py::handle h, const std::string& what) {
     for (auto [k, v] : py::reinterpret_borrow<py::dict>(h)) {
       if (!py::isinstance<py::str>(k))
         throw ConfigError(what + " has a dict key of type " + type_name(k) + "; JSON keys must be str");
-      out[k.cast<std::string>()] = py_to_json(v, what);
+      out[k.cast<std::string>()] = py_to_json(v, what, depth + 1);
     }
     return out;
   }
-  if (py::hasattr(h, "tolist")) return py_to_json(h.attr("tolist")(), what);  // numpy arrays and scalars
+  if (py::hasattr(h, "tolist")) return py_to_json(h.attr("tolist")(), what, depth + 1);  // numpy arrays and scalars
   throw ConfigError(what + " must be JSON-serializable (None, bool, int, float, str, list, dict); got " +
                     type_name(h));
 }
+}  // namespace
 
 py::dict frozen_to_py(const FrozenTrial& t) {
   py::dict d;
