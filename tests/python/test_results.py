@@ -338,3 +338,50 @@ def test_trials_are_read_incrementally_and_see_other_writers(tmp_path):
     first.user_attrs["k"] = 1
     assert a.trials[0].params["x"] != 42.0 and "k" not in a.trials[0].user_attrs
     assert a.get_trials(deepcopy=False)[0] is a.get_trials(deepcopy=False)[0]
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(intermediate_values={"a": 1.0}), TypeError, "`intermediate_values` steps must be ints, got str"),
+    (dict(intermediate_values={0.5: 1.0}), TypeError, "`intermediate_values` steps must be ints, got float"),
+    (dict(intermediate_values={0: None}), TypeError, "`intermediate_values` values must be numbers, got NoneType"),
+    (dict(intermediate_values={0: "1.0"}), TypeError, "`intermediate_values` values must be numbers, got str"),
+    (dict(system_attrs={1: "x"}), TypeError, "`system_attrs` keys must be str, got int"),
+    (dict(user_attrs={("a", "b"): 1}), TypeError, "`user_attrs` keys must be str, got tuple"),
+    (dict(user_attrs={"\udc80": 1}), ValueError, "`user_attrs key` .* lone surrogate"),
+])
+def test_create_trial_argument_errors(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        autoglm.trial.create_trial(value=1.0, **kwargs)
+
+
+def test_add_trial_normalizes_intermediate_values():
+    import numpy as np
+    study = autoglm.create_study()
+    study.add_trial(autoglm.trial.create_trial(value=1.0, intermediate_values={np.int64(2): np.float32(0.5), 3: 1}))
+    assert study.trials[0].intermediate_values == {2: 0.5, 3: 1.0}
+
+
+@pytest.mark.parametrize("start, complete, field", [
+    (datetime.datetime(1, 1, 1), datetime.datetime(1, 1, 2), "datetime_start"),
+    (datetime.datetime(2020, 1, 1), datetime.datetime(9999, 12, 31), "datetime_complete"),
+    (datetime.datetime(2020, 1, 1), datetime.datetime.max, "datetime_complete"),
+    (datetime.datetime(2020, 1, 1), datetime.datetime.max.replace(tzinfo=datetime.timezone.utc), "datetime_complete"),
+    ("2020-01-01", None, "datetime_start"),
+])
+def test_add_trial_refuses_datetimes_out_of_range(start, complete, field):
+    study = autoglm.create_study()
+    t = autoglm.trial.create_trial(value=1.0)
+    t.datetime_start, t.datetime_complete = start, complete
+    with pytest.raises((ValueError, TypeError), match=field):
+        study.add_trial(t)
+    assert study.trials == []
+    t.datetime_start = datetime.datetime(1700, 1, 1)
+    t.datetime_complete = datetime.datetime(2200, 1, 1)
+    study.add_trial(t)
+    assert (study.trials[0].datetime_start, study.trials[0].datetime_complete) == (t.datetime_start, t.datetime_complete)
+
+
+def test_add_trials_takes_a_generator_and_skips_nothing():
+    study = autoglm.create_study()
+    study.add_trials(autoglm.trial.create_trial(value=float(i)) for i in range(3))
+    assert [t.value for t in study.trials] == [0.0, 1.0, 2.0]

@@ -345,3 +345,24 @@ def test_exception_classes_match_optuna_hierarchy():
         warnings.filterwarnings("ignore", category=exc.ExperimentalWarning)
     err = exc.NotFoundError("no study named 'x'")
     assert str(err) == "no study named 'x'"  # not quoted as KeyError would
+
+
+def test_rdbstorage_and_retry_callback_refuse_bad_numbers(sqlite_url):
+    with pytest.raises(ValueError, match=r"max_retry must be >= 0 \(or None for no limit\), got -1"):
+        autoglm.storages.RetryFailedTrialCallback(max_retry=-1)
+    with pytest.raises(TypeError, match="max_retry"):
+        autoglm.storages.RetryFailedTrialCallback(max_retry=1.5)
+    assert autoglm.storages.RetryFailedTrialCallback(max_retry=0)._max_retry == 0
+    for kw in (dict(heartbeat_interval=float("nan")), dict(heartbeat_interval=1, grace_period=float("nan")),
+               dict(heartbeat_interval=float("inf")), dict(heartbeat_interval="5")):
+        with pytest.raises(ValueError, match="heartbeat_interval" if "grace_period" not in kw else "grace_period"):
+            RDBStorage(sqlite_url, **kw)
+
+
+def test_sampler_seed_range():
+    import numpy as np
+    for seed in (-1, 2**64, -2**70):
+        with pytest.raises(ValueError, match="option 'seed' must be an integer in 0 .. 2"):
+            autoglm.samplers.TPESampler(seed=seed)
+    autoglm.create_study(sampler=autoglm.samplers.RandomSampler(seed=np.int64(5)))
+    assert autoglm.samplers.RandomSampler(seed=np.uint8(7))._spec()["seed"] == 7

@@ -314,3 +314,106 @@ def test_distributions_module():
     with pytest.raises(ValueError):
         d.FloatDistribution(1, 0)
     assert not math.isnan(d.FloatDistribution(0, 1).low)
+
+
+_BG_RACE = r"""
+import threading, time, autoglm
+autoglm.logging.set_verbosity(autoglm.logging.ERROR)
+threads, outcomes = [], []
+def objective(trial):
+    def bg():  # a logging / data-loader thread still using the trial when the objective returns
+        for i in range(2000):
+            try:
+                trial.suggest_float(f"p{i}", 0, 1)
+                trial.report(0.1, i)
+                trial.set_user_attr(f"u{i}", i)
+            except RuntimeError as e:
+                assert "finished" in str(e) or "already" in str(e), e
+                outcomes.append("finished")
+                return
+        outcomes.append("ran through")
+    th = threading.Thread(target=bg)
+    th.start()
+    threads.append(th)
+    time.sleep(0.0005)
+    return 1.0
+study = autoglm.create_study()
+study.optimize(objective, n_trials=40, n_jobs=N_JOBS)
+for th in threads:
+    th.join()
+assert len(outcomes) == 40, outcomes
+assert {t.state.name for t in study.trials} == {"COMPLETE"}
+print("ok")
+"""
+
+
+@pytest.mark.parametrize("n_jobs", [1, 3])
+def test_background_thread_using_trial_while_objective_returns(n_jobs):
+    """A call in flight on another thread when the objective returns finishes before the C++ trial
+    is destroyed (it used to crash); later calls raise RuntimeError. Several runs, each in a child
+    process (a crash must fail the test, not kill pytest)."""
+    import subprocess
+    import sys
+    from conftest import child_env
+    for _ in range(3):
+        r = subprocess.run([sys.executable, "-c", _BG_RACE.replace("N_JOBS", str(n_jobs))], capture_output=True,
+                           text=True, timeout=120, env=child_env())
+        assert r.returncode == 0 and r.stdout.strip() == "ok", (r.returncode, r.stdout, r.stderr[-2000:])
+
+
+def test_threads_sharing_one_trial(study):
+    """Concurrent calls on one Trial from several threads are serialized."""
+    import threading
+    t = study.ask()
+    errors = []
+
+    def work(k):
+        try:
+            for i in range(50):
+                t.suggest_float(f"x{k}_{i}", 0, 1)
+                t.set_user_attr(f"u{k}_{i}", i)
+                t.report(float(i), k * 1000 + i)
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert not errors
+    assert len(t.params) == 200 and len(t.user_attrs) == 200
+    study.tell(t, 1.0)
+    assert len(study.trials[0].intermediate_values) == 200
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda t: t.suggest_float(None, 0, 1), TypeError, "`name` must be a str, got NoneType"),
+    (lambda t: t.suggest_int(1, 0, 3), TypeError, "`name` must be a str, got int"),
+    (lambda t: t.suggest_categorical(b"c", [1, 2]), TypeError, "`name` must be a str, got bytes"),
+    (lambda t: t.suggest_float("\udc80", 0, 1), ValueError, "`name` .* lone surrogate"),
+    (lambda t: t.set_user_attr(1, "x"), TypeError, "`key` must be a str, got int"),
+    (lambda t: t.set_system_attr(None, "x"), TypeError, "`key` must be a str, got NoneType"),
+    (lambda t: t.set_user_attr("\udcff", "x"), ValueError, "`key` .* lone surrogate"),
+])
+def test_bad_names_and_keys_are_clear_errors(study, call, error, message):
+    t = study.ask()
+    with pytest.raises(error, match=message):
+        call(t)
+    t.suggest_float("ok", 0, 1)  # the trial still works
+    assert set(t.params) == {"ok"}
+
+
+def test_step_adjustment_skipped_for_non_finite_or_tiny_steps(study):
+    """_adjust_discrete_high leaves what it cannot compute to the engine's message."""
+    from autoglm.distributions import _adjust_discrete_high
+    assert _adjust_discrete_high(0.0, math.inf, 0.1) == math.inf
+    assert _adjust_discrete_high(0.0, 1.0, math.nan) == 1.0
+    assert _adjust_discrete_high(0.0, 1e300, 1e-300) == 1e300
+    t = study.ask()
+    with pytest.raises(exc.ConfigError, match="finite"):
+        t.suggest_float("a", 0, math.inf, step=0.1)
+    with pytest.raises(exc.ConfigError, match="finite"):
+        t.suggest_float("b", -math.inf, 1, step=0.1)
+    with pytest.raises(exc.ConfigError):
+        t.suggest_float("c", 0, 1e300, step=1e-300)

@@ -22,10 +22,19 @@ def _adjust_discrete_high(low, high, step):
             return high
         adjusted = r // step * step + low
     else:
-        d_low, d_high, d_step = (_decimal.Decimal(str(v)) for v in (low, high, step))
-        if d_step <= 0 or (d_high - d_low) % d_step == 0:
+        # Non-finite bounds or a step the Decimal arithmetic cannot divide by (1e-300): leave them
+        # as they are, for the engine's own message ("bounds must be finite", ...).
+        if not all(_math.isfinite(v) for v in (low, high, step)):
             return high
-        adjusted = float((d_high - d_low) // d_step * d_step + d_low)
+        try:
+            d_low, d_high, d_step = (_decimal.Decimal(str(v)) for v in (low, high, step))
+            if d_step <= 0 or (d_high - d_low) % d_step == 0:
+                return high
+            adjusted = float((d_high - d_low) // d_step * d_step + d_low)
+        except (ArithmeticError, ValueError, TypeError):  # decimal.InvalidOperation, overflow...
+            return high
+        if not _math.isfinite(adjusted):
+            return high
     _warnings.warn(f"The distribution is specified by [{low}, {high}] and step={step}, but the range is not "
                    f"divisible by `step`. It will be replaced by [{low}, {adjusted}].")
     return adjusted

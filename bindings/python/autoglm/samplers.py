@@ -9,6 +9,8 @@ other than Optuna's default, raises ValueError naming it (docs/python.md lists t
 import math as _math
 import types as _types
 
+from . import exceptions as _exc
+
 
 def default_gamma(x):
     """Optuna 3.1's gamma: min(ceil(0.1 x), 25) good observations among x."""
@@ -43,6 +45,12 @@ class BaseSampler:
     constraints_func = None
 
     def __init__(self, **options):
+        seed = options.get("seed")
+        if seed is not None and not isinstance(seed, bool) and hasattr(seed, "__index__"):
+            seed = options["seed"] = int(seed)  # numpy integers too
+            if not 0 <= seed < 2**64:
+                raise _exc.ConfigError(f"{type(self).__name__}: option 'seed' must be an integer in 0 .. 2**64-1, "
+                                       f"got {seed}")
         self._options = {k: v for k, v in options.items() if v is not None}
 
     def _spec(self):

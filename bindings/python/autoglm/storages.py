@@ -9,6 +9,8 @@ CLI (``autoglm tune``, ``autoglm worker``), the dashboard and other processes:
 An Optuna database (SQLAlchemy schema) is not read: export its trials with Optuna and add them
 with ``Study.add_trials`` (docs/python.md).
 """
+import math as _math
+
 from . import _core
 
 
@@ -30,7 +32,13 @@ class RetryFailedTrialCallback:
     def __init__(self, max_retry=None, inherit_intermediate_values=False):
         if inherit_intermediate_values:
             raise ValueError("RetryFailedTrialCallback(inherit_intermediate_values=True) is not supported by autoglm")
-        self._max_retry = 2**31 - 1 if max_retry is None else int(max_retry)
+        if max_retry is not None:
+            if isinstance(max_retry, bool) or not hasattr(max_retry, "__index__"):
+                raise TypeError(f"max_retry must be an int >= 0 (or None for no limit), got {max_retry!r}")
+            max_retry = int(max_retry)
+            if max_retry < 0:
+                raise ValueError(f"max_retry must be >= 0 (or None for no limit), got {max_retry}")
+        self._max_retry = 2**31 - 1 if max_retry is None else min(max_retry, 2**31 - 1)
 
     @staticmethod
     def retried_trial_number(trial):
@@ -58,10 +66,11 @@ class RDBStorage:
                  grace_period=None, failed_trial_callback=None, skip_table_creation=False):
         if failed_trial_callback is not None and not isinstance(failed_trial_callback, RetryFailedTrialCallback):
             raise ValueError("RDBStorage(failed_trial_callback=...) accepts autoglm.storages.RetryFailedTrialCallback only")
-        if heartbeat_interval is not None and heartbeat_interval <= 0:
-            raise ValueError("The value of `heartbeat_interval` should be a positive integer.")
-        if grace_period is not None and grace_period <= 0:
-            raise ValueError("The value of `grace_period` should be a positive integer.")
+        # "not > 0" refuses NaN as well
+        if heartbeat_interval is not None and not (_positive_number(heartbeat_interval) and heartbeat_interval > 0):
+            raise ValueError(f"The value of `heartbeat_interval` should be a positive integer, got {heartbeat_interval!r}.")
+        if grace_period is not None and not (_positive_number(grace_period) and grace_period > 0):
+            raise ValueError(f"The value of `grace_period` should be a positive integer, got {grace_period!r}.")
         self.url = url
         self.heartbeat_interval = heartbeat_interval
         self.grace_period = grace_period
@@ -75,6 +84,16 @@ class RDBStorage:
         grace = float(self.grace_period) if self.grace_period is not None else max(120.0, 2 * interval)
         retries = self.failed_trial_callback._max_retry if self.failed_trial_callback else 0
         return interval, grace, retries
+
+
+def _positive_number(v):
+    """A finite real number (int or float, not bool): what heartbeat_interval / grace_period take."""
+    if isinstance(v, bool):
+        return False
+    try:
+        return _math.isfinite(v)
+    except TypeError:
+        return False
 
 
 def _resolve(storage):

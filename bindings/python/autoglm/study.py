@@ -70,6 +70,11 @@ def _short_repr(v, limit=80):
     return r if len(r) <= limit else r[:limit] + "..."
 
 
+def _check_key(key):
+    if not isinstance(key, str):
+        raise TypeError(f"`key` must be a str, got {type(key).__name__} {key!r}")
+
+
 def _count(v, what):
     """An int-like ``v`` (int, numpy integer) as int; TypeError otherwise (bools refused)."""
     if isinstance(v, bool) or not hasattr(v, "__index__"):
@@ -192,9 +197,11 @@ class Study:
 
     def set_user_attr(self, key, value):
         """Stores a JSON-serializable ``value`` on the study (ConfigError otherwise)."""
+        _check_key(key)
         self._core.set_user_attr(key, value)
 
     def set_system_attr(self, key, value):
+        _check_key(key)
         self._core.set_system_attr(key, value)
 
     # ---- optimize ----
@@ -619,7 +626,7 @@ def _record_constraints(constraints_func, trial, study=None, number=None):
         return
     if trial is not None:
         frozen = trial._snapshot()
-        core_set = trial._core.set_system_attr
+        core_set = trial.set_system_attr
     else:
         frozen = study._trial(number)
         core_set = lambda k, v: study._core.set_trial_system_attr(number, k, v)  # noqa: E731

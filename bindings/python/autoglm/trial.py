@@ -4,11 +4,14 @@ the immutable ``FrozenTrial`` snapshot, ``TrialState``, ``create_trial`` and ``F
 A ``Trial`` wraps a C++ trial: each ``suggest_*`` asks the study's sampler (in C++, without the
 GIL) and records the parameter in storage at once. A ``Trial`` given to an objective by
 ``Study.optimize`` is valid while the objective runs; afterwards its read-only attributes (number,
-params, ...) still work but suggesting or reporting raises RuntimeError.
+params, ...) still work but suggesting or reporting raises RuntimeError. Calls on one ``Trial``
+from several threads are serialized (the C++ trial is not thread-safe), and a call still running
+when the objective returns completes before the C++ trial goes away.
 """
 import datetime as _datetime
 import enum as _enum
 import math as _math
+import threading as _threading
 import warnings as _warnings
 
 from . import distributions as _dists
@@ -57,6 +60,10 @@ class Trial:
 
     def __init__(self, study, core):
         self.study = study
+        # _lock is held around every call into _core, and by _finish while it swaps in the
+        # sentinel: a call from another thread cannot use the C++ trial after it is destroyed.
+        # Reentrant: converting an argument may run Python code that uses this trial again.
+        self._lock = _threading.RLock()
         self._core = core
         self._number = core.number
         self._trial_id = core.trial_id
@@ -70,23 +77,32 @@ class Trial:
     def suggest_float(self, name, low, high, *, step=None, log=False):
         """A float in [low, high]; ``log``: sampled in log space; ``step``: on the grid low + k*step
         (a step that does not divide the range lowers ``high`` to the grid, with a warning, as Optuna)."""
+        _check_name(name)
         low, high = float(low), float(high)
         if step is not None:
             step = float(step)
             if not log and 0 < step and low <= high:
                 high = float(_dists._adjust_discrete_high(low, high, step))
-        return self._core.suggest_float(name, low, high, step, bool(log))
+        log = bool(log)
+        with self._lock:
+            return self._core.suggest_float(name, low, high, step, log)
 
     def suggest_int(self, name, low, high, step=1, log=False):
         """An int in [low, high] (inclusive), on the grid low + k*step; ``log`` needs step 1."""
+        _check_name(name)
         low, high, step = _as_int(low, "low"), _as_int(high, "high"), _as_int(step, "step")
         if step > 1 and low <= high:
             high = _dists._adjust_discrete_high(low, high, step)
-        return self._core.suggest_int(name, low, high, step, bool(log))
+        log = bool(log)
+        with self._lock:
+            return self._core.suggest_int(name, low, high, step, log)
 
     def suggest_categorical(self, name, choices):
         """One of ``choices`` (a sequence of None / bool / int / float / str)."""
-        return self._core.suggest_categorical(name, list(choices))
+        _check_name(name)
+        choices = list(choices)
+        with self._lock:
+            return self._core.suggest_categorical(name, choices)
 
     def suggest_uniform(self, name, low, high):
         """Deprecated in Optuna 3: ``suggest_float(name, low, high)``."""
@@ -104,7 +120,10 @@ class Trial:
         return self.suggest_float(name, low, high, step=q)
 
     def _suggest(self, name, distribution):
-        return self._core.suggest(name, distribution._asdict())
+        _check_name(name)
+        d = distribution._asdict()
+        with self._lock:
+            return self._core.suggest(name, d)
 
     # ---- pruning ----
     def report(self, value, step):
@@ -127,34 +146,42 @@ class Trial:
             # Optuna's warning; the engine keeps the first value.
             _warnings.warn(f"The reported value is ignored because this `step` {step} is already reported.")
             return
-        self._core.report(value, step)
+        with self._lock:
+            self._core.report(value, step)
         reported.add(step)
 
     def should_prune(self):
         """Whether the study's pruner says this trial should stop now (raise TrialPruned then)."""
         if self._multi:
             raise NotImplementedError("Trial.should_prune is not supported for multi-objective optimization.")
-        return self._core.should_prune()
+        with self._lock:
+            return self._core.should_prune()
 
     # ---- attributes ----
     def set_user_attr(self, key, value):
         """Stores a JSON-serializable ``value`` under ``key`` (ConfigError otherwise)."""
-        self._core.set_user_attr(key, value)
+        _check_name(key, "key")
+        with self._lock:
+            self._core.set_user_attr(key, value)
 
     def set_system_attr(self, key, value):
         """Deprecated in Optuna 3; stores a system attribute."""
-        self._core.set_system_attr(key, value)
+        _check_name(key, "key")
+        with self._lock:
+            self._core.set_system_attr(key, value)
 
     def _snapshot(self):
-        if isinstance(self._core, _FinishedCore):  # read-only attributes keep working (from storage)
-            return self.study._trial(self._number)
-        return FrozenTrial._from_core(self._core.snapshot())
+        with self._lock:
+            if not isinstance(self._core, _FinishedCore):
+                return FrozenTrial._from_core(self._core.snapshot())
+        return self.study._trial(self._number)  # read-only attributes keep working (from storage)
 
     @property
     def params(self):
-        if isinstance(self._core, _FinishedCore):
-            return self._snapshot().params
-        return self._core.params()
+        with self._lock:
+            if not isinstance(self._core, _FinishedCore):
+                return self._core.params()
+        return self._snapshot().params
 
     @property
     def distributions(self):
@@ -173,7 +200,10 @@ class Trial:
         return self._snapshot().datetime_start
 
     def _finish(self):
-        self._core = _FinishedCore(self._number)
+        # Waits (GIL released) for a call in flight on another thread: the caller destroys the
+        # C++ trial once this returns.
+        with self._lock:
+            self._core = _FinishedCore(self._number)
 
     def __repr__(self):
         return f"Trial(number={self._number})"
@@ -202,6 +232,68 @@ def _as_int(v, what):
     if not -2**63 <= v < 2**63:  # the engine's integers are 64-bit
         raise ValueError(f"`{what}` = {v} is outside the 64-bit integer range the engine supports")
     return v
+
+
+def _check_name(name, what="name"):
+    """A parameter name / attribute key must be a str the engine can store (UTF-8)."""
+    if not isinstance(name, str):
+        raise TypeError(f"`{what}` must be a str, got {type(name).__name__} {name!r}")
+    if not name.isascii():
+        try:
+            name.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError(f"`{what}` {name!r} is not valid Unicode text (it holds a lone surrogate, "
+                             "e.g. from os.fsdecode); use a str that encodes as UTF-8") from None
+
+
+#: The datetimes the engine stores (64-bit nanoseconds since 1970, in local time), with a margin.
+_MIN_DATETIME = _datetime.datetime(1678, 1, 1)
+_MAX_DATETIME = _datetime.datetime(2262, 4, 10)
+
+
+def _check_datetime(dt, what):
+    """``dt`` (None or a datetime) as the naive local datetime the engine takes; ValueError when
+    it is outside what the engine can store."""
+    if dt is None:
+        return None
+    if not isinstance(dt, _datetime.datetime):
+        raise TypeError(f"`{what}` must be a datetime.datetime or None, got {type(dt).__name__} {dt!r}")
+    try:
+        local = _naive_local(dt)
+    except (OverflowError, ValueError):
+        local = None
+    if local is None or not _MIN_DATETIME <= local < _MAX_DATETIME:
+        raise ValueError(f"`{what}` = {dt} is outside the supported range: it must lie between {_MIN_DATETIME.date()} and "
+                         f"{_MAX_DATETIME.date()} (the engine stores datetimes as 64-bit nanoseconds)")
+    return local
+
+
+def _intermediate_values(values):
+    """``values`` (step -> value) with int steps and float values, as the engine takes them."""
+    if not isinstance(values, dict):
+        raise TypeError(f"`intermediate_values` must be a dict (step -> value), got {type(values).__name__}")
+    out = {}
+    for step, v in values.items():
+        if isinstance(step, bool) or not hasattr(step, "__index__"):
+            raise TypeError(f"`intermediate_values` steps must be ints, got {type(step).__name__} {step!r}")
+        step = _as_int(step, "intermediate_values` step")
+        try:
+            if isinstance(v, (str, bytes)):
+                raise TypeError
+            out[step] = float(v)
+        except (TypeError, ValueError):
+            raise TypeError(f"`intermediate_values` values must be numbers, got {type(v).__name__} {v!r} "
+                            f"at step {step}") from None
+    return out
+
+
+def _check_keys(mapping, what):
+    if not isinstance(mapping, dict):
+        raise TypeError(f"`{what}` must be a dict, got {type(mapping).__name__}")
+    for k in mapping:
+        if not isinstance(k, str):
+            raise TypeError(f"`{what}` keys must be str, got {type(k).__name__} {k!r}")
+        _check_name(k, f"{what} key")
 
 
 class _FixedParams:
@@ -320,9 +412,9 @@ class FrozenTrial(_FixedParams):
             "distributions": _dist_dicts(self._distributions),
             "user_attrs": self.user_attrs,
             "system_attrs": self.system_attrs,
-            "intermediate_values": self.intermediate_values,
-            "datetime_start": _naive_local(self.datetime_start),
-            "datetime_complete": _naive_local(self.datetime_complete),
+            "intermediate_values": _intermediate_values(self.intermediate_values),
+            "datetime_start": _check_datetime(self.datetime_start, "datetime_start"),
+            "datetime_complete": _check_datetime(self.datetime_complete, "datetime_complete"),
         }
 
     @property
@@ -383,6 +475,13 @@ class FrozenTrial(_FixedParams):
     def _validate(self):
         if self.state != TrialState.WAITING and self.datetime_start is None:
             raise ValueError("`datetime_start` is supposed to be set when the trial is not waiting.")
+        _check_datetime(self.datetime_start, "datetime_start")
+        _check_datetime(self.datetime_complete, "datetime_complete")
+        _check_keys(self._params, "params")
+        _check_keys(self._distributions, "distributions")
+        _check_keys(self.user_attrs, "user_attrs")
+        _check_keys(self.system_attrs, "system_attrs")
+        _intermediate_values(self.intermediate_values)
         if self.state.is_finished() and self.datetime_complete is None and self.state != TrialState.FAIL:
             pass  # filled in by add_trial
         if self.state == TrialState.COMPLETE:

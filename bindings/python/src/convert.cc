@@ -90,6 +90,7 @@ nlohmann::json py_to_json(py::handle h, const std::string& what, int depth) {
   if (py::isinstance<py::str>(h)) return h.cast<std::string>();
   if (py::isinstance<py::int_>(h)) {
     try {
+      if (h.cast<py::int_>() >= py::int_(0)) return h.cast<uint64_t>();  // seeds reach 2**64 - 1
       return h.cast<int64_t>();
     } catch (const py::cast_error&) {
       throw ConfigError(what + " is an integer outside the 64-bit range; store it as a str");
