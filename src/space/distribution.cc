@@ -66,8 +66,8 @@ void validate_distribution(const Distribution& d, std::string_view name) {
                    if (f.step) {
                      if (f.log)
                        throw ConfigError(where(name) + ": step and log cannot be combined; drop one of them");
-                     if (!(*f.step > 0))
-                       throw ConfigError(where(name) + ": step must be > 0, got " + fmt_double(*f.step));
+                     if (!(*f.step > 0) || !std::isfinite(*f.step))
+                       throw ConfigError(where(name) + ": step must be a finite number > 0, got " + fmt_double(*f.step));
                      if (!divides(f.low, f.high, *f.step))
                        throw ConfigError(where(name) + ": step " + fmt_double(*f.step) + " does not divide the range [" +
                                          fmt_double(f.low) + ", " + fmt_double(f.high) +

@@ -385,3 +385,42 @@ def test_add_trials_takes_a_generator_and_skips_nothing():
     study = autoglm.create_study()
     study.add_trials(autoglm.trial.create_trial(value=float(i)) for i in range(3))
     assert [t.value for t in study.trials] == [0.0, 1.0, 2.0]
+
+
+def test_snapshots_have_no_holes_and_copies_are_deep():
+    study = autoglm.create_study(sampler=autoglm.samplers.RandomSampler(seed=0))
+    # A trial told by number while optimize runs it is refused (optimize tells it).
+    def tells_by_number(trial):
+        study.tell(trial.number, 5.0)
+        return 1.0
+
+    with pytest.raises(RuntimeError, match="is run by optimize"):
+        study.optimize(tells_by_number, n_trials=1)
+    # Nested attr values and distributions of returned trials cannot leak into later answers.
+    def objective(trial):
+        trial.set_user_attr("history", [1, 2])
+        return trial.suggest_float("x", 0, 1)
+
+    study.optimize(objective, n_trials=1)
+    t = study.trials[-1]
+    t.user_attrs["history"].append(3)
+    assert study.trials[-1].user_attrs["history"] == [1, 2]
+    with pytest.raises(AttributeError, match="immutable"):
+        t.distributions["x"].low = 0.5
+    # Numbers in a snapshot are 0..n-1 without holes, even while trials start concurrently.
+    import threading
+    stop = threading.Event()
+    holes = []
+
+    def poll():
+        while not stop.is_set():
+            numbers = [x.number for x in study.trials]
+            if numbers != list(range(len(numbers))):
+                holes.append(numbers)
+
+    poller = threading.Thread(target=poll)
+    poller.start()
+    study.optimize(lambda tr: tr.suggest_float("x", 0, 1), n_trials=150, n_jobs=2)
+    stop.set()
+    poller.join()
+    assert holes == []

@@ -276,5 +276,25 @@ def test_threshold_and_patient_pruners_by_optuna_names():
     assert w.trials[0].state == TrialState.COMPLETE
     with pytest.raises(TypeError):
         autoglm.pruners.ThresholdPruner()
-    with pytest.raises(ValueError, match="option 'patience' cannot be negative"):
-        autoglm.create_study(pruner=autoglm.pruners.PatientPruner(None, patience=-1))
+    with pytest.raises(ValueError, match="patience and min_delta must be >= 0"):
+        autoglm.pruners.PatientPruner(None, patience=-1)
+
+
+def test_threshold_and_patient_pruner_arguments_as_optuna():
+    # Infinite bounds are Optuna's own "no bound"; only NaN reports prune then.
+    s = autoglm.create_study(pruner=autoglm.pruners.ThresholdPruner(lower=float("-inf"), upper=float("inf")))
+    t = s.ask()
+    t.report(1e300, 0)
+    assert not t.should_prune()
+    t.report(float("nan"), 1)
+    assert t.should_prune()
+    autoglm.create_study(pruner=autoglm.pruners.ThresholdPruner(upper=float("inf")))
+    autoglm.create_study(pruner=autoglm.pruners.PatientPruner(None, patience=1, min_delta=float("inf")))
+    # Range errors come at construction, as in Optuna.
+    for bad in (lambda: autoglm.pruners.ThresholdPruner(lower=2, upper=1),
+                lambda: autoglm.pruners.ThresholdPruner(upper=float("nan")),
+                lambda: autoglm.pruners.ThresholdPruner(upper=1, interval_steps=0),
+                lambda: autoglm.pruners.PatientPruner(None, patience=-1),
+                lambda: autoglm.pruners.PatientPruner(None, patience=1, min_delta=-0.5)):
+        with pytest.raises(ValueError):
+            bad()

@@ -1,5 +1,6 @@
 #include "autoglm/distribution.h"
 
+#include <limits>
 #include <cmath>
 
 #include <gtest/gtest.h>
@@ -28,7 +29,8 @@ TEST(DistributionValidation, RefusesEveryInvalidSpaceWithNameAndFix) {
   expect_refused(IntDistribution{0, 10, true}, {"log scale needs low >= 1"});
   expect_refused(FloatDistribution{0.0, 1.0, false, 0.3}, {"step 0.3 does not divide the range [0, 1]"});
   expect_refused(IntDistribution{0, 10, false, 3}, {"step 3 does not divide the range [0, 10]"});
-  expect_refused(FloatDistribution{0.0, 1.0, false, 0.0}, {"step must be > 0"});
+  expect_refused(FloatDistribution{0.0, 1.0, false, 0.0}, {"step must be a finite number > 0"});
+  expect_refused(FloatDistribution{0.0, 1.0, false, std::numeric_limits<double>::infinity()}, {"step must be a finite number > 0, got inf"});
   expect_refused(IntDistribution{0, 10, false, 0}, {"step must be >= 1"});
   expect_refused(FloatDistribution{0.1, 1.0, true, 0.1}, {"step and log cannot be combined"});
   expect_refused(CategoricalDistribution{}, {"choices are empty"});

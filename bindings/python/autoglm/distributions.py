@@ -41,9 +41,15 @@ def _adjust_discrete_high(low, high, step):
 
 
 class BaseDistribution:
-    """Base class; subclasses define ``_name``, ``_attributes()``, the two representations."""
+    """Base class; subclasses define ``_name``, ``_attributes()``, the two representations.
+    Distributions are immutable once built (trials share them)."""
 
     _name = ""
+
+    def __setattr__(self, name, value):
+        if self.__dict__.get("_frozen"):
+            raise AttributeError(f"{type(self).__name__} is immutable; build a new one instead of setting {name}")
+        object.__setattr__(self, name, value)
 
     def _attributes(self):
         raise NotImplementedError
@@ -81,10 +87,11 @@ class FloatDistribution(BaseDistribution):
             raise ValueError(f"The `low` value must be smaller than or equal to the `high` value (low={low}, high={high}).")
         if self.log and self.low <= 0.0:
             raise ValueError(f"The `low` value must be larger than 0 for a log distribution (low={low}, high={high}).")
-        if self.step is not None and self.step <= 0:
-            raise ValueError(f"The `step` value must be non-zero positive value, but step={step}.")
+        if self.step is not None and not 0 < self.step < _math.inf:
+            raise ValueError(f"The `step` value must be a finite positive value, but step={step}.")
         if self.step is not None and self.low <= self.high:
             self.high = float(_adjust_discrete_high(self.low, self.high, self.step))
+        self._frozen = True
 
     def _attributes(self):
         return {"low": self.low, "high": self.high, "log": self.log, "step": self.step}
@@ -130,6 +137,7 @@ class IntDistribution(BaseDistribution):
             raise ValueError(f"The `step` value must be non-zero positive value, but step={step}.")
         if self.low <= self.high:
             self.high = _adjust_discrete_high(self.low, self.high, self.step)
+        self._frozen = True
 
     def _attributes(self):
         return {"low": self.low, "high": self.high, "log": self.log, "step": self.step}
@@ -157,6 +165,7 @@ class CategoricalDistribution(BaseDistribution):
         self.choices = tuple(choices)
         if not self.choices:
             raise ValueError("The `choices` must contain one or more elements.")
+        self._frozen = True
 
     def _attributes(self):
         return {"choices": list(self.choices)}

@@ -2,6 +2,8 @@
 algorithm (include/autoglm/pruners.h documents behaviour and sources). Defaults are Optuna 3.1's.
 Like samplers, a pruner object is a specification the study builds its engine pruner from.
 """
+import math as _math
+import sys as _sys
 
 
 class BasePruner:
@@ -75,8 +77,20 @@ class ThresholdPruner(BasePruner):
     def __init__(self, lower=None, upper=None, n_warmup_steps=0, interval_steps=1):
         if lower is None and upper is None:
             raise TypeError("Either lower or upper must be specified.")
-        super().__init__(lower=None if lower is None else float(lower), upper=None if upper is None else float(upper),
+        lower = None if lower is None else float(lower)
+        upper = None if upper is None else float(upper)
+        if (lower is not None and _math.isnan(lower)) or (upper is not None and _math.isnan(upper)):
+            raise ValueError(f"ThresholdPruner: lower and upper must be numbers, got lower={lower}, upper={upper}")
+        if lower is not None and upper is not None and lower > upper:
+            raise ValueError(f"ThresholdPruner: lower ({lower}) must not exceed upper ({upper})")
+        if n_warmup_steps < 0 or interval_steps < 1:
+            raise ValueError(f"ThresholdPruner: n_warmup_steps must be >= 0 and interval_steps >= 1, got "
+                             f"{n_warmup_steps} and {interval_steps}")
+        # An infinite bound never prunes (Optuna's own defaults); JSON has no infinity, so it is left out.
+        super().__init__(lower=None if lower == -_math.inf else lower, upper=None if upper == _math.inf else upper,
                          n_warmup_steps=n_warmup_steps, interval_steps=interval_steps)
+        if "lower" not in self._options and "upper" not in self._options:
+            self._options["upper"] = _sys.float_info.max  # only infinite bounds: prunes on NaN alone
 
 
 class PatientPruner(BasePruner):
@@ -88,5 +102,8 @@ class PatientPruner(BasePruner):
     def __init__(self, wrapped_pruner, patience, min_delta=0.0):
         if wrapped_pruner is not None and not isinstance(wrapped_pruner, BasePruner):
             raise TypeError(f"wrapped_pruner must be one of autoglm.pruners or None; got {type(wrapped_pruner).__name__}")
-        super().__init__(patience=patience, min_delta=float(min_delta),
+        min_delta = float(min_delta)
+        if patience < 0 or not min_delta >= 0:
+            raise ValueError(f"PatientPruner: patience and min_delta must be >= 0, got {patience} and {min_delta}")
+        super().__init__(patience=patience, min_delta=min(min_delta, _sys.float_info.max),
                          wrapped_pruner=None if wrapped_pruner is None else wrapped_pruner._spec())

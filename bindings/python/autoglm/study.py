@@ -78,7 +78,7 @@ def _check_key(key):
 def _count(v, what):
     """An int-like ``v`` (int, numpy integer) as int; TypeError otherwise (bools refused)."""
     if isinstance(v, bool) or not hasattr(v, "__index__"):
-        raise TypeError(f"{what} must be an int or None, got {v!r}")
+        raise TypeError(f"{what} must be an int, got {v!r}")
     v = v.__index__()
     if not -2**31 <= v < 2**31:
         raise ValueError(f"{what} must fit in 32 bits, got {v}")
@@ -99,7 +99,8 @@ class Study:
         self.sampler = sampler
         self.pruner = pruner
         self._optimize_lock = _threading.Lock()
-        self._optimizing = False
+        self._optimizing = False  # GUARDED_BY(_optimize_lock)
+        self._running_numbers = set()  # GUARDED_BY(_optimize_lock): trials whose objective optimize is running
         self._finished_lock = _threading.Lock()
         self._finished = {}  # GUARDED_BY(_finished_lock): number -> FrozenTrial, finished trials read so far
         self._finish_cursor = 0  # GUARDED_BY(_finished_lock): storage finish sequence read up to
@@ -162,19 +163,23 @@ class Study:
         whose fields can be modified without affecting later calls; ``deepcopy=False`` returns
         the kept objects themselves (do not modify them), as Optuna."""
         wanted = None if states is None else {TrialState(s) for s in states}
-        unfinished_states = [s.name for s in (TrialState.RUNNING, TrialState.WAITING) if wanted is None or s in wanted]
+        read_unfinished = wanted is None or TrialState.RUNNING in wanted or TrialState.WAITING in wanted
         # Unfinished first: a trial finishing in between is then found among the finished ones.
-        unfinished = [FrozenTrial._from_core(d) for d in self._core.trials(unfinished_states)] if unfinished_states else []
+        unfinished = [FrozenTrial._from_core(d) for d in self._core.trials(["RUNNING", "WAITING"])] if read_unfinished else []
         finished = self._finished_trials()
-        by_number = {}
-        if wanted is None or any(s.is_finished() for s in wanted):
-            for number, t in finished.items():
-                if wanted is None or t.state in wanted:
-                    by_number[number] = t
+        by_number = dict(finished)
         for t in unfinished:
             if t.number not in finished:
                 by_number[t.number] = t
-        trials = [by_number[n] for n in sorted(by_number)]
+        numbers = sorted(by_number)
+        if read_unfinished:
+            # Numbers are dense: a hole is a trial created after the unfinished ones were read and
+            # still running; the trials above it are newer than this snapshot, so they wait too.
+            for i, n in enumerate(numbers):
+                if n != i:
+                    numbers = numbers[:i]
+                    break
+        trials = [by_number[n] for n in numbers if wanted is None or by_number[n].state in wanted]
         return [t._copy() for t in trials] if deepcopy else trials
 
     def _finished_trials(self):
@@ -271,6 +276,8 @@ class Study:
         def run_trial(core_trial):
             trial = Trial(self, core_trial)
             trial._run_by_optimize = True
+            with self._optimize_lock:
+                self._running_numbers.add(trial.number)
             try:
                 try:
                     result = func(trial)
@@ -293,6 +300,8 @@ class Study:
                 return ("stop", tb)
             finally:
                 trial._finish()
+                with self._optimize_lock:
+                    self._running_numbers.discard(trial.number)
                 if gc_after_trial:
                     _gc.collect()
 
@@ -410,6 +419,11 @@ class Study:
             number = int(trial)
             if not 0 <= number < 2**31:
                 raise ValueError(f"Cannot tell for trial with number {number} since it has not been created.")
+            with self._optimize_lock:
+                running_here = number in self._running_numbers
+            if running_here:
+                raise RuntimeError(f"trial {number} is run by optimize, which tells it when its objective "
+                                   "returns: return the value (or raise TrialPruned) instead of calling tell")
         else:
             raise TypeError("Trial must be a trial object or trial number.")
         # Optuna 3.1: with state=None, missing or bad values FAIL the trial with a warning; with an
@@ -688,6 +702,8 @@ def create_study(*, storage=None, sampler=None, pruner=None, study_name=None, di
 def load_study(*, study_name, storage, sampler=None, pruner=None):
     """Loads an existing study (``optuna.load_study``); ``study_name=None`` loads the storage's only
     study. Raises NotFoundError (a KeyError) naming the study, ValueError when several exist."""
+    if study_name is not None and not isinstance(study_name, str):
+        raise TypeError(f"study_name must be a str or None, got {study_name!r}")
     core_storage, policy = _storages._resolve(storage)
     summaries = core_storage.study_summaries()
     if study_name is None:
@@ -704,6 +720,8 @@ def load_study(*, study_name, storage, sampler=None, pruner=None):
 
 def delete_study(*, study_name, storage):
     """Deletes a study and its trials. Raises NotFoundError (a KeyError) naming it."""
+    if not isinstance(study_name, str):
+        raise TypeError(f"study_name must be a str, got {study_name!r}")
     core_storage, _ = _storages._resolve(storage)
     core_storage.delete_study(study_name)
 

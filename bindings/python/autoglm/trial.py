@@ -223,6 +223,15 @@ def _deprecated(name):
                    "Use :func:`~optuna.trial.Trial.suggest_float` instead.", FutureWarning, stacklevel=3)
 
 
+def _json_copy(v):
+    """A copy of a JSON-like value (lists and dicts copied, scalars shared)."""
+    if isinstance(v, list):
+        return [_json_copy(x) for x in v]
+    if isinstance(v, dict):
+        return {k: _json_copy(x) for k, x in v.items()}
+    return v
+
+
 def _as_int(v, what):
     if isinstance(v, bool) or not hasattr(v, "__index__"):
         if isinstance(v, float) and v.is_integer():
@@ -392,15 +401,15 @@ class FrozenTrial(_FixedParams):
         return t
 
     def _copy(self):
-        """A copy whose containers (params, attrs, values...) are its own; the values inside
-        user/system attrs are shared."""
+        """A copy that can be modified without touching this one: its containers and the lists
+        and dicts inside its attrs are its own (distributions are immutable, so shared)."""
         t = FrozenTrial.__new__(FrozenTrial)
         t.__dict__.update(self.__dict__)
         t._values = None if self._values is None else list(self._values)
         t._params = dict(self._params)
         t._distributions = dict(self._distributions)
-        t.user_attrs = dict(self.user_attrs)
-        t.system_attrs = dict(self.system_attrs)
+        t.user_attrs = {k: _json_copy(v) for k, v in self.user_attrs.items()}
+        t.system_attrs = {k: _json_copy(v) for k, v in self.system_attrs.items()}
         t.intermediate_values = dict(self.intermediate_values)
         return t
 
