@@ -9,13 +9,13 @@
 
 #include <csignal>
 #include <cstdlib>
-#include <fstream>
 #include <iterator>
 #include <sstream>
 #include <dirent.h>
 #include <sys/types.h>
 
 #include "autoglm/error.h"
+#include "common/proc.h"
 #include "autoglm/pareto.h"
 
 namespace autoglm {
@@ -47,8 +47,7 @@ bool group_running(pid_t pgid) {
     char* end = nullptr;
     const long pid = std::strtol(e->d_name, &end, 10);
     if (pid <= 0 || !end || *end) continue;
-    std::ifstream in(std::string("/proc/") + e->d_name + "/stat");
-    const std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string stat = read_proc_stat(e->d_name).value_or("");  // "": the process just exited
     const auto close = stat.rfind(')');  // the command name may hold spaces and parentheses
     if (close == std::string::npos) continue;
     std::istringstream rest(stat.substr(close + 1));

@@ -1,4 +1,4 @@
-#include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 
@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "autoglm/study.h"
+#include "common/proc.h"
 
 namespace autoglm {
 namespace {
@@ -14,9 +15,9 @@ namespace {
 // Field 22 of /proc/PID/stat: the process start time in clock ticks after boot. Together with
 // the pid it identifies a process even when pids are reused.
 int64_t process_start_time(int64_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  if (!in) return -1;
-  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::optional<std::string> stat = read_proc_stat(std::to_string(pid));
+  if (!stat) return -1;
+  const std::string& all = *stat;
   auto close = all.rfind(')');  // the command name may contain spaces and parentheses
   if (close == std::string::npos) return -1;
   std::istringstream rest(all.substr(close + 2));
@@ -33,9 +34,9 @@ int64_t process_start_time(int64_t pid) {
 
 // Field 3 of /proc/PID/stat: R, S, D, T, Z (zombie), X (dead), ...; 0 when unknown.
 char process_state(int64_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  if (!in) return 0;
-  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::optional<std::string> stat = read_proc_stat(std::to_string(pid));
+  if (!stat) return 0;
+  const std::string& all = *stat;
   auto close = all.rfind(')');
   return close == std::string::npos || close + 2 >= all.size() ? 0 : all[close + 2];
 }
