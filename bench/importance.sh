@@ -61,19 +61,15 @@ echo "importance.sh: Optuna (best of $OPTUNA_REPEATS; about a minute each)" >&2
 $PY "$ROOT/bench/importance_optuna.py" time --study "$STUDY" --repeats "$OPTUNA_REPEATS" > "$RESULTS_DIR/optuna.json"
 
 CMD="bench/importance.sh --trials $TRIALS --seed $SEED --repeats $REPEATS --optuna-repeats $OPTUNA_REPEATS"
-$PY - "$RESULTS_DIR" "$REPORT" "$CMD" <<'PYEOF'
+BENCH_DIR="$ROOT/bench" $PY - "$RESULTS_DIR" "$REPORT" "$CMD" <<'PYEOF'
 import json, os, platform, subprocess, sys
 res, report, cmd = sys.argv[1:4]
 ours = json.load(open(os.path.join(res, "ours.json")))
 one = json.load(open(os.path.join(res, "ours-1core.json")))
 opt = json.load(open(os.path.join(res, "optuna.json")))
-cpu = "unknown"
-try:
-    for line in open("/proc/cpuinfo"):
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip(); break
-except OSError:
-    pass
+sys.path.insert(0, os.environ["BENCH_DIR"])
+from report import machine_info  # bench/report.py: one reading of the machine for every page
+cpu = machine_info()["cpu"]
 def s(x): return "n/a" if x is None else f"{x:.3f}"
 def ratio(a, b): return "n/a" if a is None or b is None or b <= 0 else f"{a / b:.0f}x"
 of = opt.get("fanova_s"); op = opt.get("ped_anova_s")

@@ -88,7 +88,7 @@ done
 echo "$(( $(date +%s) - START ))" > "$RESULTS_DIR/duration_s.txt"
 fi
 
-$PY - "$RESULTS_DIR" "$REPORT" <<'PYEOF'
+BENCH_DIR="$ROOT/bench" $PY - "$RESULTS_DIR" "$REPORT" <<'PYEOF'
 import json, os, statistics, sys
 res, report = sys.argv[1:3]
 rows = [json.loads(l) for l in open(os.path.join(res, "runs.jsonl")) if l.strip()]
@@ -97,13 +97,9 @@ def read(name, default="?"):
         return open(os.path.join(res, name)).read().strip() or default
     except OSError:
         return default
-cpu = "unknown"
-try:
-    for line in open("/proc/cpuinfo"):
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip(); break
-except OSError:
-    pass
+sys.path.insert(0, os.environ["BENCH_DIR"])
+from report import machine_info  # bench/report.py: one reading of the machine for every page
+cpu = machine_info()["cpu"]
 med, mean = statistics.median, statistics.mean
 def pick(impl, storage, sampler="tpe"):
     return [r for r in rows if r["impl"] == impl and r["storage"] == storage and r.get("sampler", "tpe") == sampler]
