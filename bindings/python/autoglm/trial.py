@@ -377,8 +377,8 @@ class FrozenTrial(_FixedParams):
         self._values = [float(value)] if value is not None else (None if values is None else [float(v) for v in values])
         self.datetime_start = datetime_start
         self.datetime_complete = datetime_complete
-        self._params = dict(params)
-        self._distributions = dict(distributions)
+        self.params = dict(params)
+        self.distributions = dict(distributions)
         self.user_attrs = dict(user_attrs)
         self.system_attrs = dict(system_attrs)
         self.intermediate_values = dict(intermediate_values)
@@ -392,8 +392,8 @@ class FrozenTrial(_FixedParams):
         t._values = d["values"]
         t.datetime_start = d["datetime_start"]
         t.datetime_complete = d["datetime_complete"]
-        t._params = d["params"]
-        t._distributions = {k: _dists._from_dict(v) for k, v in d["distributions"].items()}
+        t.params = d["params"]
+        t.distributions = {k: _dists._from_dict(v) for k, v in d["distributions"].items()}
         t.user_attrs = d["user_attrs"]
         t.system_attrs = d["system_attrs"]
         t.intermediate_values = d["intermediate_values"]
@@ -406,8 +406,8 @@ class FrozenTrial(_FixedParams):
         t = FrozenTrial.__new__(FrozenTrial)
         t.__dict__.update(self.__dict__)
         t._values = None if self._values is None else list(self._values)
-        t._params = dict(self._params)
-        t._distributions = dict(self._distributions)
+        t.params = dict(self.params)
+        t.distributions = dict(self.distributions)
         t.user_attrs = {k: _json_copy(v) for k, v in self.user_attrs.items()}
         t.system_attrs = {k: _json_copy(v) for k, v in self.system_attrs.items()}
         t.intermediate_values = dict(self.intermediate_values)
@@ -417,8 +417,8 @@ class FrozenTrial(_FixedParams):
         return {
             "state": self.state.name,
             "values": self._values,
-            "params": self._params,
-            "distributions": _dist_dicts(self._distributions),
+            "params": self.params,
+            "distributions": _dist_dicts(self.distributions),
             "user_attrs": self.user_attrs,
             "system_attrs": self.system_attrs,
             "intermediate_values": _intermediate_values(self.intermediate_values),
@@ -447,22 +447,6 @@ class FrozenTrial(_FixedParams):
         self._values = None if v is None else [float(x) for x in v]
 
     @property
-    def params(self):
-        return self._params
-
-    @params.setter
-    def params(self, params):
-        self._params = params
-
-    @property
-    def distributions(self):
-        return self._distributions
-
-    @distributions.setter
-    def distributions(self, value):
-        self._distributions = value
-
-    @property
     def duration(self):
         if self.datetime_start and self.datetime_complete:
             return self.datetime_complete - self.datetime_start
@@ -476,7 +460,7 @@ class FrozenTrial(_FixedParams):
     _kind = "FrozenTrial"
 
     def _fixed_value(self, name):
-        return self._params.get(name, _MISSING)
+        return self.params.get(name, _MISSING)
 
     def report(self, value, step):
         pass
@@ -486,8 +470,8 @@ class FrozenTrial(_FixedParams):
             raise ValueError("`datetime_start` is supposed to be set when the trial is not waiting.")
         _check_datetime(self.datetime_start, "datetime_start")
         _check_datetime(self.datetime_complete, "datetime_complete")
-        _check_keys(self._params, "params")
-        _check_keys(self._distributions, "distributions")
+        _check_keys(self.params, "params")
+        _check_keys(self.distributions, "distributions")
         _check_keys(self.user_attrs, "user_attrs")
         _check_keys(self.system_attrs, "system_attrs")
         _intermediate_values(self.intermediate_values)
@@ -498,10 +482,10 @@ class FrozenTrial(_FixedParams):
                 raise ValueError("`value` is supposed to be set for a complete trial.")
             if any(_math.isnan(v) for v in self._values):
                 raise ValueError("`value` is supposed to not be NaN for a complete trial.")
-        if set(self._params) != set(self._distributions):
-            raise ValueError("Inconsistent parameters {} and distributions {}.".format(set(self._params), set(self._distributions)))
-        for name, v in self._params.items():
-            d = self._distributions[name]
+        if set(self.params) != set(self.distributions):
+            raise ValueError("Inconsistent parameters {} and distributions {}.".format(set(self.params), set(self.distributions)))
+        for name, v in self.params.items():
+            d = self.distributions[name]
             if not d._contains(d.to_internal_repr(v)):
                 raise ValueError(f"The value {v} of parameter '{name}' isn't contained in the distribution {d}.")
 
@@ -520,8 +504,8 @@ class FrozenTrial(_FixedParams):
         return ("FrozenTrial(number={!r}, state={!r}, values={!r}, datetime_start={!r}, datetime_complete={!r}, "
                 "params={!r}, user_attrs={!r}, system_attrs={!r}, intermediate_values={!r}, distributions={!r}, "
                 "trial_id={!r})").format(self.number, self.state, self._values, self.datetime_start, self.datetime_complete,
-                                         self._params, self.user_attrs, self.system_attrs, self.intermediate_values,
-                                         self._distributions, self._trial_id)
+                                         self.params, self.user_attrs, self.system_attrs, self.intermediate_values,
+                                         self.distributions, self._trial_id)
 
 
 def create_trial(*, state=TrialState.COMPLETE, value=None, values=None, params=None, distributions=None,
