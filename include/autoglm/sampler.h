@@ -52,6 +52,13 @@ class Sampler {
                            const std::vector<double>& values) {
     (void)study; (void)trial; (void)state; (void)values;
   }
+  /// True when the sampler has no new point to propose for `study` (a grid every point of which
+  /// is finished or running). The front ends then start no new trial, as Optuna's GridSampler
+  /// stops the study. Called after each finished trial; default false.
+  virtual bool exhausted(const StudyView& study) {
+    (void)study;
+    return false;
+  }
   /// Re-seeds the random state (used to give parallel workers different streams).
   virtual void reseed(uint64_t seed) = 0;
   /// Registered name ("random", "tpe", ...).

@@ -223,9 +223,10 @@ struct GridSamplerOptions {
 ///    the system attr "grid_id"; samplers here only read snapshots, so "taken" is derived from
 ///    the params. Across processes two trials that start before either has suggested a
 ///    parameter may get the same point (Optuna has the same race);
-///  - once every point is taken the grid is exhausted: Optuna re-samples and stops the study,
-///    but a sampler cannot stop the study, so a warning is printed to stderr once and a uniformly
-///    random point is re-visited (use n_trials = the grid size to run each point once);
+///  - once every point has a finished or RUNNING trial the grid is exhausted (`exhausted`):
+///    Study::optimize and `autoglm tune` / `worker` start no new trial, as Optuna stops the study.
+///    A trial started anyway (ask(), or several processes racing) gets a warning on stderr once
+///    and a uniformly random point;
 ///  - suggesting a parameter not in `search_space` throws ConfigError naming it, and so does a
 ///    grid value that is not contained in the suggested distribution.
 /// `reseed` re-seeds the fallback generator only (the visiting order stays, so processes sharing
@@ -240,6 +241,8 @@ class GridSampler final : public Sampler {
                             const Distribution& distribution) override;
   void after_trial(const StudyView& study, const FrozenTrial& trial, TrialState state,
                    const std::vector<double>& values) override;
+  /// Every grid point has a finished or RUNNING trial (Optuna 3.1's GridSampler.after_trial rule).
+  bool exhausted(const StudyView& study) override;
   void reseed(uint64_t seed) override;
   std::string name() const override { return "grid"; }
 

@@ -130,6 +130,9 @@ class Study final : public StudyView {
   void optimize(const MultiObjective& objective, const OptimizeOptions& options);
   /// Asks a running optimize() to start no new trial (thread-safe; usable from callbacks).
   void stop() { stop_requested_ = true; }
+  /// The sampler has no new point to propose (Sampler::exhausted; a covered grid). optimize()
+  /// then stops after the trial that finished, as Optuna's GridSampler stops the study.
+  bool sampler_exhausted();
 
   /// Adds a WAITING trial whose parameters (external values) are fixed; unknown names are
   /// sampled normally. Parameters not covered are sampled normally when the trial runs.

@@ -943,6 +943,11 @@ int run_search(StudyConfig& cfg, const std::string& url, const std::shared_ptr<S
       }
       next_stop_check = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
     }
+    if (study->sampler_exhausted()) {
+      if (!gave_up.exchange(true))
+        progress.message("stopping: the sampler has no new point to propose (every grid point has a trial)");
+      return std::nullopt;
+    }
     // ask() takes the oldest WAITING trial first: a baseline left WAITING (by a run that stopped
     // between enqueuing and starting it) is started by the baseline study, never pruned.
     if (base_study) {

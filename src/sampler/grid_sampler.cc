@@ -121,6 +121,16 @@ void GridSampler::after_trial(const StudyView& study, const FrozenTrial& trial, 
   assigned_.erase(trial_key(trial));  // the trial's params now mark its point as taken
 }
 
+bool GridSampler::exhausted(const StudyView& study) {
+  std::set<size_t> covered;
+  for (const auto& t : *study.finished_trials_snapshot())
+    if (auto id = grid_id_of_(t)) covered.insert(*id);
+  if (covered.size() < order_.size())
+    for (const auto& t : study.get_trials(std::vector<TrialState>{TrialState::RUNNING}))
+      if (auto id = grid_id_of_(t)) covered.insert(*id);
+  return covered.size() == order_.size();
+}
+
 void GridSampler::reseed(uint64_t seed) {
   std::lock_guard<std::mutex> lock(mutex_);
   rng_.seed(seed);

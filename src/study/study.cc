@@ -349,6 +349,7 @@ void Study::optimize(const MultiObjective& objective, const OptimizeOptions& opt
         }
         for (const auto& cb : options.callbacks) cb(*this, done);
         if (user_error) std::rethrow_exception(user_error);
+        if (sampler_exhausted()) stop_requested_ = true;
       } catch (...) {
         std::lock_guard lock(error_mutex);
         if (!error) error = std::current_exception();
@@ -375,6 +376,11 @@ void Study::optimize(const MultiObjective& objective, const OptimizeOptions& opt
     for (auto& t : threads) t.join();
   }
   if (error) std::rethrow_exception(error);
+}
+
+bool Study::sampler_exhausted() {
+  std::lock_guard lock(sampler_mutex_);
+  return sampler_->exhausted(*this);
 }
 
 void Study::enqueue_trial(const std::map<std::string, ParamValue>& params,

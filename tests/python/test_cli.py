@@ -310,3 +310,19 @@ def test_autoglm_cancel_stops_a_python_optimize_and_a_new_optimize_lifts_it(tmp_
     # Like `autoglm tune`, a new optimize is a request to run again: the stop is lifted.
     s.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
     assert len(s.trials) == 6 and s.system_attrs["stop_requested"] is False
+
+
+def test_tune_and_python_stop_when_the_grid_is_covered(tmp_path, cli):
+    # One engine rule (Sampler::exhausted) stops both front ends once every grid point has a trial.
+    url = f"sqlite:///{tmp_path / 'grid.db'}"
+    cfg = write_config(tmp_path, "grid", n_trials=10)
+    cfg.write_text(cfg.read_text().replace("sampler: {name: random}",
+                                           "sampler: {name: grid, search_space: {x: [-1.0, 1.0], y: [0, 2]}}"))
+    out = cli("tune", str(cfg), "--storage", url)
+    s = autoglm.load_study(storage=url, study_name="grid",
+                           sampler=autoglm.samplers.GridSampler({"x": [-1.0, 1.0], "y": [0, 2]}))
+    assert len(s.trials) == 4, out.stdout + out.stderr
+    assert {(t.params["x"], t.params["y"]) for t in s.trials} == {(-1.0, 0), (-1.0, 2), (1.0, 0), (1.0, 2)}
+    py = autoglm.create_study(sampler=autoglm.samplers.GridSampler({"x": [0.0, 0.5, 1.0]}))
+    py.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=10, n_jobs=2)
+    assert sorted(t.params["x"] for t in py.trials) == [0.0, 0.5, 1.0]

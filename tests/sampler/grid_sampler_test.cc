@@ -115,17 +115,33 @@ TEST(GridSampler, PointsTakenByEarlierTrialsOfAnyStateAreSkipped) {
   EXPECT_EQ(got, (std::set<std::pair<double, double>>{{1.0, 0.0}, {2.0, 1.0}}));  // 1/adamw, 2/sgd
 }
 
-TEST(GridSampler, ExhaustedGridWarnsOnceAndRevisits) {
+TEST(GridSampler, ExhaustedGridStopsOptimizeAndFurtherTrialsWarnOnceAndRevisit) {
   auto study = grid_study(grid_3x2());
   ::testing::internal::CaptureStderr();
-  study->optimize(objective, {.n_trials = 9});
+  study->optimize(objective, {.n_trials = 9});  // Optuna: the study stops once the grid is covered
+  EXPECT_EQ(visited(*study), kAll);
+  EXPECT_TRUE(study->sampler_exhausted());
+  // ask() past the end: a random grid point, with one warning.
+  for (int i = 0; i < 3; ++i) {
+    Trial t = study->ask();
+    study->tell(t, objective(t));
+  }
   std::string err = ::testing::internal::GetCapturedStderr();
   auto v = visited(*study);
   EXPECT_EQ(v.size(), 9u);
-  for (const auto& p : kAll) EXPECT_GE(v.count(p), 1u) << p;
   for (const auto& p : v) EXPECT_TRUE(kAll.count(p)) << p;
   EXPECT_THAT(err, ::testing::HasSubstr("are taken"));
   EXPECT_EQ(err.find("are taken"), err.rfind("are taken")) << "warned more than once: " << err;
+}
+
+TEST(GridSampler, ARunningTrialCountsAsCoveringItsPoint) {
+  auto study = grid_study(grid_3x2());
+  study->optimize(objective, {.n_trials = 5});
+  EXPECT_FALSE(study->sampler_exhausted());
+  Trial last = study->ask();
+  objective(last);  // suggests the sixth point; still RUNNING
+  EXPECT_TRUE(study->sampler_exhausted());
+  EXPECT_FALSE(create_study({.storage = open_storage(":memory:")})->sampler_exhausted());  // TPE never is
 }
 
 TEST(GridSampler, UnknownParameterAndValueOutsideDistributionAreConfigErrors) {

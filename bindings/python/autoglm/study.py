@@ -309,8 +309,6 @@ class Study:
             try:
                 frozen = FrozenTrial._from_core(d)
                 self._log_finished(frozen)
-                if isinstance(self.sampler, _samplers.GridSampler) and self._grid_exhausted():
-                    self._core.stop()  # Optuna's GridSampler.after_trial stops the study
                 if self._core.system_attrs().get(_STOP_REQUESTED) is True:
                     _logger.info(f"Study '{self.study_name}' was cancelled (`autoglm cancel`): starting no new trial.")
                     self._core.stop()
@@ -333,31 +331,6 @@ class Study:
                 self._optimizing = False
         if errors:
             raise errors[0]
-
-    def _grid_exhausted(self):
-        """Whether every point of the GridSampler's grid has a finished trial (Optuna stops then)."""
-        space = self.sampler._options["search_space"]
-        names = sorted(space)
-        size = 1
-        for n in names:
-            size *= len(space[n])
-        if self._core.n_trials(["COMPLETE", "PRUNED", "FAIL"]) < size:
-            return False  # cheap count first: reading every trial after each one is quadratic
-
-        def key(v):  # 1 and 1.0 are one grid value (suggest_float returns floats), True is not 1
-            if isinstance(v, (int, float)) and not isinstance(v, bool):
-                return ("number", float(v))
-            return (type(v).__name__, v)
-
-        allowed = {n: {key(v) for v in space[n]} for n in names}
-        seen = set()
-        for t in self.get_trials():
-            if not t.state.is_finished() or not all(n in t.params for n in names):
-                continue
-            point = tuple(key(t.params[n]) for n in names)
-            if all(k in allowed[n] for n, k in zip(names, point)):
-                seen.add(point)
-        return len(seen) >= size
 
     def _log_finished(self, t):
         if t.state == TrialState.FAIL:
