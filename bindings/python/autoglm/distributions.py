@@ -58,6 +58,7 @@ class BaseDistribution:
         return {"name": self._name, "attributes": self._attributes()}
 
     def single(self):
+        """True when the distribution has exactly one value."""
         raise NotImplementedError
 
     def __eq__(self, other):
@@ -195,22 +196,27 @@ class CategoricalDistribution(BaseDistribution):
 
 # Optuna's deprecated distributions (still accepted by Optuna 3.1) map onto the three above.
 def UniformDistribution(low, high):
+    """Deprecated in Optuna 3: FloatDistribution(low, high)."""
     return FloatDistribution(low, high)
 
 
 def LogUniformDistribution(low, high):
+    """Deprecated in Optuna 3: FloatDistribution(low, high, log=True)."""
     return FloatDistribution(low, high, log=True)
 
 
 def DiscreteUniformDistribution(low, high, q):
+    """Deprecated in Optuna 3: FloatDistribution(low, high, step=q)."""
     return FloatDistribution(low, high, step=q)
 
 
 def IntUniformDistribution(low, high, step=1):
+    """Deprecated in Optuna 3: IntDistribution(low, high, step=step)."""
     return IntDistribution(low, high, step=step)
 
 
 def IntLogUniformDistribution(low, high, step=1):
+    """Deprecated in Optuna 3: IntDistribution(low, high, log=True, step=step)."""
     return IntDistribution(low, high, log=True, step=step)
 
 

@@ -41,6 +41,7 @@ def get_logger(name):
 
 
 def get_verbosity():
+    """The level of the package's root logger (autoglm.logging.INFO by default)."""
     _configure()
     return _logging.getLogger(_ROOT).getEffectiveLevel()
 
@@ -52,20 +53,24 @@ def set_verbosity(verbosity):
 
 
 def disable_default_handler():
+    """Stops the package's stderr handler (configure your own on logger 'autoglm')."""
     _configure()
     _logging.getLogger(_ROOT).removeHandler(_handler)
 
 
 def enable_default_handler():
+    """Restores the package's stderr handler."""
     _configure()
     _logging.getLogger(_ROOT).addHandler(_handler)
 
 
 def disable_propagation():
+    """Keeps the package's records away from the root logger (the default)."""
     _configure()
     _logging.getLogger(_ROOT).propagate = False
 
 
 def enable_propagation():
+    """Passes the package's records on to the root logger as well."""
     _configure()
     _logging.getLogger(_ROOT).propagate = True

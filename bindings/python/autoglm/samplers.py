@@ -157,6 +157,7 @@ class _Crossover:
 
 
 class UniformCrossover(_Crossover):
+    """Each parameter from the second parent with probability ``swapping_prob``."""
     _name = "uniform"
 
     def __init__(self, swapping_prob=0.5):
@@ -164,6 +165,7 @@ class UniformCrossover(_Crossover):
 
 
 class SBXCrossover(_Crossover):
+    """Simulated binary crossover (Deb & Agrawal 1995), distribution index 20."""
     _name = "sbx"
 
     def __init__(self, eta=None):
@@ -171,6 +173,7 @@ class SBXCrossover(_Crossover):
 
 
 class BLXAlphaCrossover(_Crossover):
+    """BLX-alpha crossover (Eshelman & Schaffer 1993), alpha 0.5."""
     _name = "blxalpha"
 
     def __init__(self, alpha=0.5):

@@ -116,6 +116,7 @@ class Study:
 
     @property
     def direction(self):
+        """The StudyDirection; RuntimeError in a multi-objective study (use ``directions``)."""
         if len(self._directions) > 1:
             raise RuntimeError("A single direction cannot be retrieved from a multi-objective study. "
                                "Consider using Study.directions to retrieve a list containing all directions.")
@@ -152,6 +153,7 @@ class Study:
 
     @property
     def trials(self):
+        """Every trial, ordered by number (``get_trials()``)."""
         return self.get_trials()
 
     def get_trials(self, deepcopy=True, states=None):
@@ -728,6 +730,7 @@ def get_all_study_summaries(storage, include_best_trial=True):
 
 
 def get_all_study_names(storage):
+    """Names of every study in ``storage`` (a URL, RDBStorage or InMemoryStorage)."""
     core_storage, _ = _storages._resolve(storage)
     return [d["study_name"] for d in core_storage.study_summaries()]
 

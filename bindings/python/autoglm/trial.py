@@ -428,6 +428,7 @@ class FrozenTrial(_FixedParams):
 
     @property
     def value(self):
+        """The objective value (None without one); RuntimeError in a multi-objective study."""
         if self._values is None:
             return None
         if len(self._values) > 1:
@@ -448,12 +449,14 @@ class FrozenTrial(_FixedParams):
 
     @property
     def duration(self):
+        """datetime_complete - datetime_start (a timedelta), or None while either is missing."""
         if self.datetime_start and self.datetime_complete:
             return self.datetime_complete - self.datetime_start
         return None
 
     @property
     def last_step(self):
+        """The largest step with an intermediate value, or None."""
         return max(self.intermediate_values) if self.intermediate_values else None
 
     # A FrozenTrial answers suggest_* with its own parameters (Optuna's behaviour).
